@@ -1,0 +1,166 @@
+// Canary ramp before the swap: App Service traffic routing (`experiments.rampUpRules` in the target's
+// site config) sends a share of the target's traffic to the slot. At each step the target's host is
+// smoked with the `x-ms-routing-name` cookie pinned to the slot (the requests real users in that
+// share get), then the step dwells. Routing is cleared in every outcome before anything else
+// happens: after a swap the slot holds the old build, so a rule left behind would send users to it.
+import * as core from '@actions/core'
+import {
+  getConfiguration,
+  getConfigurationSlot,
+  updateConfiguration,
+  updateConfigurationSlot
+} from '@azure/arm-appservice/api/webApps'
+import type { RampUpRule } from '@azure/arm-appservice/models'
+import { PRODUCTION, type AppRef, type CallOptions } from './arm.js'
+import { formatDuration } from './duration.js'
+import type { CanaryStep } from './input-helper.js'
+import { phase, type Report } from './report.js'
+import { describeError, sleep } from './retry-helper.js'
+import type { SmokeReport } from './smoke.js'
+
+export const ROUTING_COOKIE = 'x-ms-routing-name'
+
+export interface CanaryRecord {
+  steps: Array<CanaryStep & { healthy?: boolean; detail?: string }>
+  /** The routing rule was removed again (checked by reading it back). */
+  cleared: boolean
+}
+
+async function readRules(app: AppRef, target: string, options: CallOptions): Promise<RampUpRule[]> {
+  const config =
+    target.toLowerCase() === PRODUCTION
+      ? await getConfiguration(app.arm, app.resourceGroup, app.name, options)
+      : await getConfigurationSlot(app.arm, app.resourceGroup, app.name, target, options)
+  return config.experiments?.rampUpRules ?? []
+}
+
+async function writeRules(
+  app: AppRef,
+  target: string,
+  rules: RampUpRule[],
+  options: CallOptions
+): Promise<void> {
+  const body = { experiments: { rampUpRules: rules } }
+  if (target.toLowerCase() === PRODUCTION)
+    await updateConfiguration(app.arm, app.resourceGroup, app.name, body, options)
+  else await updateConfigurationSlot(app.arm, app.resourceGroup, app.name, target, body, options)
+}
+
+export interface CanaryTarget {
+  app: AppRef
+  slot: string
+  slotHost: string
+  targetSlot: string
+}
+
+/**
+ * Runs the steps; true when every pinned smoke passed. `smokePinned` smokes the target's host with
+ * the routing cookie (flow.ts's smoke phase). Rules of other slots are kept as they were.
+ */
+export async function runCanary(
+  report: Report,
+  c: CanaryTarget,
+  steps: CanaryStep[],
+  smokePinned: (name: string, headers: Record<string, string>) => Promise<SmokeReport>,
+  bound: { signal: AbortSignal; deadline: number }
+): Promise<boolean> {
+  const options = { abortSignal: bound.signal }
+  const ours = (rule: RampUpRule) =>
+    rule.actionHostName?.toLowerCase() === c.slotHost.toLowerCase() ||
+    rule.name?.toLowerCase() === c.slot.toLowerCase()
+  const others = (await readRules(c.app, c.targetSlot, options)).filter(rule => !ours(rule))
+  const record: CanaryRecord = { steps: steps.map(step => ({ ...step })), cleared: false }
+  report.canary = record
+  const headers = { cookie: `${ROUTING_COOKIE}=${c.slot}` }
+  try {
+    for (const step of record.steps) {
+      const ok = await phase(report, `Canary ${step.percent}% → ${c.slot}`, async handle => {
+        await writeRules(
+          c.app,
+          c.targetSlot,
+          [
+            ...others,
+            { actionHostName: c.slotHost, reroutePercentage: step.percent, name: c.slot }
+          ],
+          options
+        )
+        core.info(`${c.targetSlot} routes ${step.percent}% of its traffic to ${c.slot}.`)
+        const checked = await smokePinned(
+          `Canary ${step.percent}%: smoke ${c.targetSlot} pinned to ${c.slot}`,
+          headers
+        )
+        step.healthy = checked.healthy
+        if (!checked.healthy) {
+          step.detail = 'smoke failed'
+          handle.fail(`smoke of ${c.targetSlot} pinned to ${c.slot} failed`)
+          return false
+        }
+        // Bounded by the run's deadline, with room left for the swap.
+        const dwell = Math.min(step.dwellMs, Math.max(0, bound.deadline - Date.now() - 30_000))
+        if (dwell > 0) {
+          core.info(`Dwelling ${formatDuration(dwell)} at ${step.percent}%…`)
+          try {
+            await sleep(dwell, bound.signal)
+          } catch (error) {
+            step.healthy = false
+            step.detail = `interrupted while dwelling: ${describeError(error)}`
+            throw error
+          }
+        }
+        step.detail = `healthy, dwelt ${formatDuration(dwell)}`
+        handle.note(step.detail)
+        return true
+      })
+      if (!ok) return false
+    }
+    // What went wrong while the last step dwelt shows here, before production gets all of it.
+    const last = await smokePinned(
+      `Canary final check: smoke ${c.targetSlot} pinned to ${c.slot}`,
+      headers
+    )
+    return last.healthy
+  } finally {
+    // Not on the run's signal: a timeout or cancel must still clear the routing.
+    const rescue = { abortSignal: AbortSignal.timeout(60_000) }
+    await phase(report, `Clear traffic routing on ${c.targetSlot}`, async handle => {
+      try {
+        await writeRules(c.app, c.targetSlot, others, rescue)
+        record.cleared = !(await readRules(c.app, c.targetSlot, rescue)).some(ours)
+      } catch (error) {
+        core.warning(`Clearing the routing failed: ${describeError(error)}`)
+      }
+      if (!record.cleared) {
+        handle.fail('routing rule still present')
+        throw new Error(
+          `Could not clear the canary routing rule on ${c.targetSlot}: it still sends part of its traffic to ${c.slot}. Remove it (portal: Deployment slots → Traffic %, or az webapp traffic-routing clear) before anything else.`
+        )
+      }
+      handle.note(`${c.targetSlot} serves 100% again`)
+    })
+  }
+}
+
+export function renderCanary(report: Pick<Report, 'canary' | 'slot' | 'targetSlot'>): string[] {
+  const c = report.canary
+  if (!c) return []
+  const lines = ['### Canary', '', '| Step | Dwell | Result |', '|---|---|---|']
+  for (const step of c.steps) {
+    const result =
+      step.healthy === undefined
+        ? '⏭️ not reached'
+        : step.healthy
+          ? `✅ ${step.detail ?? ''}`
+          : `❌ ${step.detail ?? 'failed'}`
+    lines.push(
+      `| ${step.percent}% of \`${report.targetSlot}\` → \`${report.slot}\` | ${formatDuration(step.dwellMs)} | ${result} |`
+    )
+  }
+  lines.push(
+    '',
+    c.cleared
+      ? `Traffic routing cleared: \`${report.targetSlot}\` serves 100% from its own slot.`
+      : `⚠️ Traffic routing could NOT be confirmed cleared on \`${report.targetSlot}\`; check Deployment slots → Traffic %.`,
+    ''
+  )
+  return lines
+}

@@ -1,0 +1,29 @@
+import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
+import type { Settings } from './input-helper.js'
+import type { Send } from './http.js'
+import type { Report } from './report.js'
+import type { Lock } from './lock.js'
+
+/** What every command works with; built once in main.ts, passed explicitly, never global. */
+export interface RunContext {
+  settings: Settings
+  report: Report
+  /** Aborts on the run's timeout or on cancellation. */
+  signal: AbortSignal
+  /** Epoch ms when the run's timeout ends. */
+  deadline: number
+  arm: WebSiteManagementContext
+  /** Kudu, with the ARM bearer token. */
+  kudu: Send
+  /** The slots' own sites, for smoke checks: no credential. */
+  web: Send
+  /** The run's lock on the app (writing commands, not dry-run), re-checked before a swap. */
+  lock?: Lock
+}
+
+/** Swapping back is how production is protected, so it may outlive the run's timeout or a cancel by this much. */
+export const RESCUE_MS = 5 * 60_000
+
+export function armOptions(ctx: Pick<RunContext, 'signal'>): { abortSignal: AbortSignal } {
+  return { abortSignal: ctx.signal }
+}

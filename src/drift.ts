@@ -1,0 +1,277 @@
+// The swap plan: what a swap will do to the settings of the slot it goes into. Non-sticky app
+// settings and connection strings travel with the content; sticky ones (config/slotConfigNames) stay.
+// Values are never shown, only a hash keyed per run, so that equal values can be recognised in one
+// summary without publishing anything that could be checked against a guessed secret.
+import * as core from '@actions/core'
+import { createHmac, randomBytes } from 'node:crypto'
+import type { ConnStringValueTypePair } from '@azure/arm-appservice/models'
+import {
+  readAppSettings,
+  readConnectionStrings,
+  readStickyNames,
+  type AppRef,
+  type CallOptions,
+  type StickyNames
+} from './arm.js'
+import { armOptions, type RunContext } from './context.js'
+import { phase, type Report } from './report.js'
+
+export type SettingKind = 'app setting' | 'connection string'
+
+export interface ConfigSide {
+  appSettings: Record<string, string>
+  connectionStrings: Record<string, ConnStringValueTypePair>
+}
+
+/** One setting as the swap sees it; the target is the slot swapped into (production). */
+export interface PlanRow {
+  kind: SettingKind
+  name: string
+  sticky: boolean
+  slotHash?: string
+  targetHash?: string
+  secret: boolean
+  /** What the target has after the swap compared with now. */
+  effect: 'unchanged' | 'changed' | 'added' | 'removed' | 'stays'
+  /** Why the gate refuses this change; `allowed` when allow-settings-drift lets it through. */
+  risk?: string
+  allowed?: boolean
+}
+
+export interface SwapPlan {
+  slot: string
+  targetSlot: string
+  rows: PlanRow[]
+  /** Risky changes not allow-listed: the swap must not happen. */
+  blocked: PlanRow[]
+}
+
+/** The action's own version records differ between slots by design. */
+const IGNORED = /^STAGED_SWAP_/i
+const SECRET_NAME = /(SECRET|PASSWORD|PWD|KEY|TOKEN|CONNECTION)/i
+const CONNECTION_VALUE =
+  /(^|;)\s*(server|data source|host|endpoint|accountkey|sharedaccesskey|password|pwd|user id|uid)\s*=|^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i
+
+export function looksSecret(kind: SettingKind, name: string, value: string | undefined): boolean {
+  return (
+    kind === 'connection string' || SECRET_NAME.test(name) || CONNECTION_VALUE.test(value ?? '')
+  )
+}
+
+/** A per-run key: hashes compare within one run's log and summary, and mean nothing outside it. */
+const RUN_KEY = randomBytes(32)
+
+export function hashValue(value: string | undefined, key: Buffer = RUN_KEY): string | undefined {
+  return value === undefined
+    ? undefined
+    : `#${createHmac('sha256', key).update(value).digest('hex').slice(0, 8)}`
+}
+
+function isAllowed(name: string, allow: string[]): boolean {
+  return allow.some(a => a === '*' || a.toLowerCase() === name.toLowerCase())
+}
+
+/** Pure: the plan for swapping `slot` into `target`. */
+export function computeSwapPlan(
+  names: { slot: string; targetSlot: string },
+  slot: ConfigSide,
+  target: ConfigSide,
+  sticky: StickyNames,
+  allow: string[],
+  key: Buffer = RUN_KEY
+): SwapPlan {
+  const rows: PlanRow[] = []
+  const add = (
+    kind: SettingKind,
+    inSlot: Record<string, string>,
+    inTarget: Record<string, string>,
+    stickyNames: Set<string>
+  ): void => {
+    const all = [...new Set([...Object.keys(inSlot), ...Object.keys(inTarget)])].sort()
+    for (const name of all) {
+      if (IGNORED.test(name)) continue
+      const [s, t] = [inSlot[name], inTarget[name]]
+      const isSticky = stickyNames.has(name)
+      const row: PlanRow = {
+        kind,
+        name,
+        sticky: isSticky,
+        slotHash: hashValue(s, key),
+        targetHash: hashValue(t, key),
+        secret: looksSecret(kind, name, s) || looksSecret(kind, name, t),
+        effect: isSticky
+          ? 'stays'
+          : s === undefined
+            ? 'removed'
+            : t === undefined
+              ? 'added'
+              : s === t
+                ? 'unchanged'
+                : 'changed'
+      }
+      if (row.effect === 'removed')
+        row.risk = `would disappear from ${names.targetSlot} (not a slot setting; ${names.slot} lacks it)`
+      else if (row.effect === 'changed' && row.secret)
+        row.risk = `looks like a secret and would change to ${names.slot}'s value (not a slot setting)`
+      if (row.risk) row.allowed = isAllowed(name, allow)
+      rows.push(row)
+    }
+  }
+  add('app setting', slot.appSettings, target.appSettings, sticky.appSettings)
+  const values = (side: ConfigSide) =>
+    Object.fromEntries(
+      Object.entries(side.connectionStrings).map(([name, pair]) => [
+        name,
+        `${pair.type ?? ''}:${pair.value ?? ''}`
+      ])
+    )
+  add('connection string', values(slot), values(target), sticky.connectionStrings)
+  return { ...names, rows, blocked: rows.filter(r => r.risk && !r.allowed) }
+}
+
+/** What a slot created from the target (createSlotFrom) would hold: the target's non-sticky settings. */
+export function clonedSide(target: ConfigSide, sticky: StickyNames): ConfigSide {
+  const keep = <T>(record: Record<string, T>, names: Set<string>) =>
+    Object.fromEntries(Object.entries(record).filter(([name]) => !names.has(name)))
+  return {
+    appSettings: keep(target.appSettings, sticky.appSettings),
+    connectionStrings: keep(target.connectionStrings, sticky.connectionStrings)
+  }
+}
+
+async function readSide(app: AppRef, slot: string, options: CallOptions): Promise<ConfigSide> {
+  const [appSettings, connectionStrings] = await Promise.all([
+    readAppSettings(app, slot, options),
+    readConnectionStrings(app, slot, options)
+  ])
+  return { appSettings, connectionStrings }
+}
+
+/** Reads both slots (a missing slot counts as created from the target), computes and logs the plan. */
+export async function readSwapPlan(
+  app: AppRef,
+  names: { slot: string; targetSlot: string; slotExists: boolean },
+  allow: string[],
+  options: CallOptions
+): Promise<SwapPlan> {
+  const [target, sticky] = await Promise.all([
+    readSide(app, names.targetSlot, options),
+    readStickyNames(app, options)
+  ])
+  const slot = names.slotExists
+    ? await readSide(app, names.slot, options)
+    : clonedSide(target, sticky)
+  const plan = computeSwapPlan(names, slot, target, sticky, allow)
+  for (const line of describePlan(plan)) core.info(line)
+  return plan
+}
+
+const EFFECT: Record<PlanRow['effect'], string> = {
+  unchanged: 'moves, same value',
+  changed: 'moves, value changes',
+  added: 'moves, new',
+  removed: 'REMOVED',
+  stays: 'stays (slot setting)'
+}
+
+export function describePlan(plan: SwapPlan): string[] {
+  const moving = plan.rows.filter(r => !r.sticky).length
+  const lines = [
+    `Swap plan for ${plan.targetSlot}: ${moving} setting(s) move with the content, ${plan.rows.length - moving} stay (slot settings). Values are shown as per-run hashes.`
+  ]
+  for (const r of plan.rows) {
+    const risk = r.risk
+      ? ` — ${r.allowed ? 'allowed by allow-settings-drift: ' : '⚠ '}${r.risk}`
+      : ''
+    lines.push(
+      `  ${r.kind} ${r.name}${r.secret ? ' (secret-looking)' : ''}: ${EFFECT[r.effect]}; ${plan.slot} ${r.slotHash ?? '—'}, ${plan.targetSlot} ${r.targetHash ?? '—'}${risk}`
+    )
+  }
+  return lines
+}
+
+/** The error for a refused swap: the blocked names and why (the first few), and both ways out. */
+export function driftMessage(plan: SwapPlan): string | undefined {
+  if (!plan.blocked.length) return undefined
+  const shown = plan.blocked.slice(0, 4).map(r => `${r.kind} ${r.name} ${r.risk}`)
+  const more =
+    plan.blocked.length > 4 ? `; and ${plan.blocked.length - 4} more (see the swap plan)` : ''
+  return (
+    `Swap refused by the settings-drift gate; ${plan.targetSlot} was not changed. ${shown.join('; ')}${more}. ` +
+    `Give ${plan.slot} the values ${plan.targetSlot} needs or make them deployment slot settings; if intended, set allow-settings-drift: ${plan.blocked.map(r => r.name).join(', ')}.`
+  )
+}
+
+const code = (text: string | undefined): string => (text ? `\`${text}\`` : '—')
+
+/** Job summary section: rows that differ, stay or are at risk; identical moving ones are counted. */
+export function renderSwapPlan(report: Pick<Report, 'swapPlan'>): string[] {
+  const plan = report.swapPlan
+  if (!plan) return []
+  const shown = plan.rows.filter(r => r.effect !== 'unchanged')
+  const same = plan.rows.length - shown.length
+  const lines = ['### Swap plan: settings', '']
+  if (plan.blocked.length)
+    lines.push(
+      `> ❌ Swap refused by the settings-drift gate: ${plan.blocked.map(r => code(r.name)).join(', ')}. Allow-list with \`allow-settings-drift\` if intended.`,
+      ''
+    )
+  if (shown.length) {
+    lines.push(
+      `| Setting | Type | Swap | \`${plan.slot}\` | \`${plan.targetSlot}\` | ${plan.targetSlot} after the swap |`,
+      '|---|---|---|---|---|---|'
+    )
+    for (const r of shown) {
+      const verdict = r.risk
+        ? `${r.allowed ? '⚠️ allowed: ' : '❌ '}${r.effect === 'removed' ? 'removed' : 'secret changes'}`
+        : EFFECT[r.effect]
+      lines.push(
+        `| ${code(r.name)}${r.secret ? ' 🔑' : ''} | ${r.kind} | ${r.sticky ? 'stays' : 'moves'} | ${code(r.slotHash)} | ${code(r.targetHash)} | ${verdict} |`
+      )
+    }
+    lines.push('')
+  }
+  lines.push(
+    `${same} setting(s) move with the same value in both slots. Values are shown as hashes keyed for this run only; 🔑 marks secret-looking settings.`,
+    ''
+  )
+  return lines
+}
+
+/**
+ * The swap plan as a phase; returns the refusal message when the gate refuses. A rollback is not
+ * gated (undoing a swap moves settings back by design), only shown.
+ */
+export async function swapPlanPhase(
+  ctx: RunContext,
+  app: AppRef,
+  slotExists: boolean
+): Promise<string | undefined> {
+  const { settings: s, report } = ctx
+  return phase(report, 'Swap plan: settings', async handle => {
+    const plan = await readSwapPlan(
+      app,
+      { slot: s.slot, targetSlot: s.targetSlot, slotExists },
+      s.allowSettingsDrift,
+      armOptions(ctx)
+    )
+    report.swapPlan = plan
+    const message = driftMessage(plan)
+    const counts = (['changed', 'added', 'removed', 'stays'] as const)
+      .map(effect => [effect, plan.rows.filter(r => r.effect === effect).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([effect, n]) => `${n} ${effect}`)
+    const note = counts.length ? counts.join(', ') : 'no setting changes'
+    if (!message) {
+      handle.note(note)
+      return undefined
+    }
+    if (s.command === 'rollback') {
+      core.warning(`Rolling back anyway (a rollback is not gated): ${message}`)
+      handle.note(`${note}; not gated for rollback`)
+      return undefined
+    }
+    handle.fail(`refused: ${plan.blocked.map(r => r.name).join(', ')}`)
+    return message
+  })
+}

@@ -1,0 +1,341 @@
+import * as core from '@actions/core'
+import type { Site } from '@azure/arm-appservice/models'
+import {
+  applySlotConfig,
+  findApp,
+  getSlotSite,
+  readAppSettings,
+  removeSlot,
+  resetSlotConfig,
+  slotInfo,
+  stopSite,
+  swapSlots,
+  type AppRef,
+  type CallOptions,
+  type SlotInfo
+} from './arm.js'
+import { armOptions, RESCUE_MS, type RunContext } from './context.js'
+import { phase, skipPhase } from './report.js'
+import {
+  backoffDelay,
+  describeError,
+  isTransient,
+  sleep,
+  UnsureOutcomeError
+} from './retry-helper.js'
+import { smoke, type SmokeReport } from './smoke.js'
+import { assertLockHeld } from './lock.js'
+import { saveSwap } from './state-helper.js'
+import { label, recordOf, type VersionRecord } from './versions.js'
+import { swapPlanPhase } from './drift.js'
+import { warmupPhase } from './warmup.js'
+import { runCanary } from './canary.js'
+import { keepWarm, recordSwapPhase } from './swap-record.js'
+
+/** The app and the two slots a run works on, as ARM reports them. */
+export interface Target {
+  app: AppRef
+  target: SlotInfo
+  targetSite: Site
+  slot?: SlotInfo
+  slotSite?: Site
+}
+
+export async function resolveTarget(ctx: RunContext): Promise<Target> {
+  const { settings: s, report } = ctx
+  const { app, site } = await findApp(ctx.arm, s.appName, s.resourceGroup, armOptions(ctx))
+  const [targetSite, slotSite] = await Promise.all([
+    s.targetSlot === 'production' ? site : getSlotSite(app, s.targetSlot, armOptions(ctx)),
+    s.slot === '*' ? undefined : getSlotSite(app, s.slot, armOptions(ctx))
+  ])
+  if (!targetSite)
+    throw new Error(
+      `Target slot '${s.targetSlot}' of app '${app.name}' does not exist; check target-slot.`
+    )
+  const target = slotInfo(targetSite, s.targetSlot)
+  report.productionUrl = `https://${target.hostName}`
+  const slot = slotSite ? slotInfo(slotSite, s.slot) : undefined
+  if (slot) report.stagingUrl = `https://${slot.hostName}`
+  core.info(
+    `App '${app.name}' in resource group '${app.resourceGroup}': ${s.targetSlot} at ${target.hostName}${slot ? `, ${s.slot} at ${slot.hostName} (${slot.state})` : `, slot '${s.slot}' missing`}.`
+  )
+  return { app, target, targetSite, slot, slotSite }
+}
+
+/** A smoke phase; a failure is an outcome recorded in the report, not an exception. */
+export async function smokePhase(
+  ctx: RunContext,
+  name: string,
+  hostName: string,
+  signal = ctx.signal,
+  deadline = ctx.deadline,
+  headers?: Record<string, string>
+): Promise<SmokeReport> {
+  const { settings: s, report } = ctx
+  return phase(report, name, async handle => {
+    let result: SmokeReport
+    try {
+      result = await smoke(ctx.web, s.smoke.checks, hostName, {
+        ...s.smoke,
+        signal,
+        deadline,
+        headers
+      })
+    } catch (error) {
+      // A cancel or timeout mid-check: unhealthy, so that the caller protects production.
+      result = { healthy: false, results: [] }
+      handle.fail(`interrupted: ${describeError(error)}`)
+      return result
+    }
+    report.smoke.push({ phase: name, results: result.results })
+    const failing = result.results.filter(r => !r.healthy)
+    if (failing.length) handle.fail(failing.map(r => `${r.url}: ${r.reason}`).join('; '))
+    else
+      handle.note(`${result.results.length} URL${result.results.length === 1 ? '' : 's'} healthy`)
+    return result
+  })
+}
+
+async function readRecord(app: AppRef, slot: string, options: CallOptions): Promise<VersionRecord> {
+  return recordOf(await readAppSettings(app, slot, options))
+}
+
+function sameRecord(a: VersionRecord, b: VersionRecord): boolean {
+  return a.version === b.version && a.deployedAt === b.deployedAt
+}
+
+/**
+ * Swaps and checks from the version records that the swap really happened: records travel with
+ * the content, so reading the target tells what it serves now. A swap is not idempotent (sent
+ * twice, it swaps back), so after an answer that leaves its fate open (dropped connection, 408,
+ * 409, 429, 5xx) it is sent again only when the records, read just before, show it has not
+ * happened; `stop` ends the re-sending (the run's cancel or timeout for the swap into production).
+ */
+async function swapAndVerify(
+  ctx: RunContext,
+  t: Target,
+  expectTarget: VersionRecord,
+  options: CallOptions & { onAccepted?: (operationUrl: string | undefined) => void },
+  bound: { stop: AbortSignal; deadline: number }
+): Promise<void> {
+  const { settings: s } = ctx
+  for (let attempt = 1; ; attempt++) {
+    if (bound.stop.aborted) throw bound.stop.reason
+    let failure: unknown
+    try {
+      await swapSlots(t.app, s.slot, s.targetSlot, options)
+    } catch (error) {
+      failure = error
+    }
+    const now = await readRecord(t.app, s.targetSlot, options)
+    if (sameRecord(now, expectTarget)) return
+    if (failure === undefined) {
+      throw new Error(
+        `after the swap, ${s.targetSlot} records version ${label(now)}, expected ${label(expectTarget)}`
+      )
+    }
+    const delay = backoffDelay(attempt, 1000, 15_000)
+    const retriable = failure instanceof UnsureOutcomeError || isTransient(failure, true)
+    if (!retriable || attempt >= 8 || bound.stop.aborted || Date.now() + delay > bound.deadline)
+      throw failure
+    core.info(
+      `Swap ${s.slot} → ${s.targetSlot}: ${describeError(failure)}; ${s.targetSlot} still records ${label(now)}. Checking again in ${(delay / 1000).toFixed(1)} s before sending the swap again.`
+    )
+    await sleep(delay, options.abortSignal)
+    // An accepted swap may have completed meanwhile: re-read right before sending it again.
+    if (sameRecord(await readRecord(t.app, s.targetSlot, options), expectTarget)) return
+  }
+}
+
+/**
+ * Swap the slot into the target, smoke the target, swap back when it fails; then check the
+ * rollback target and tear down. `incoming` is in the slot now, `outgoing` in the target.
+ */
+export async function promote(
+  ctx: RunContext,
+  t: Target,
+  incoming: VersionRecord,
+  outgoing: VersionRecord
+): Promise<void> {
+  const { settings: s, report } = ctx
+  const slot = t.slot
+  if (!slot) throw new Error(`slot '${s.slot}' is missing`)
+  report.newVersion = incoming.version
+
+  // Before any change to the target: what the swap does to settings (refused when it would drop
+  // or silently replace one), and whether the swap's warm-up will work.
+  const refused = await swapPlanPhase(ctx, t.app, true)
+  if (refused) {
+    report.result = 'failed'
+    report.message = refused
+    return
+  }
+  const warmup = await warmupPhase(ctx, t.app, slot.hostName)
+
+  if (s.swapPreview) {
+    await phase(report, `Apply ${s.targetSlot} settings to ${s.slot} (swap preview)`, () =>
+      applySlotConfig(t.app, s.slot, s.targetSlot, armOptions(ctx))
+    )
+    const preview = await smokePhase(
+      ctx,
+      `Smoke ${s.slot} with ${s.targetSlot} settings`,
+      slot.hostName
+    )
+    if (!preview.healthy) {
+      await phase(report, `Reset ${s.slot} settings (cancel preview)`, () =>
+        resetSlotConfig(t.app, s.slot, { abortSignal: AbortSignal.timeout(RESCUE_MS) })
+      )
+      report.result = 'smoke-failed'
+      report.message = `Version ${label(incoming)} failed smoke in ${s.slot} with ${s.targetSlot}'s settings (swap preview); the swap was cancelled and ${s.targetSlot} still serves ${label(outgoing)}.`
+      return
+    }
+  }
+
+  if (s.canary.length && s.command !== 'rollback') {
+    const healthy = await runCanary(
+      report,
+      { app: t.app, slot: s.slot, slotHost: slot.hostName, targetSlot: s.targetSlot },
+      s.canary,
+      (name, headers) =>
+        smokePhase(ctx, name, t.target.hostName, ctx.signal, ctx.deadline, headers),
+      { signal: ctx.signal, deadline: ctx.deadline }
+    )
+    if (!healthy) {
+      if (s.swapPreview)
+        await phase(report, `Reset ${s.slot} settings (cancel preview)`, () =>
+          resetSlotConfig(t.app, s.slot, { abortSignal: AbortSignal.timeout(RESCUE_MS) })
+        )
+      report.result = 'smoke-failed'
+      report.message = `Version ${label(incoming)} failed smoke during the canary (${s.targetSlot} pinned to ${s.slot}); traffic routing was cleared, no swap happened and ${s.targetSlot} serves ${label(outgoing)} to all traffic.`
+      return
+    }
+  }
+
+  // Once ARM may have accepted the swap, protecting production must not depend on the run's
+  // signal, which a timeout or a cancel may fire at any moment: the swap, the wait for it and the
+  // swap back run on a rescue bound that ends RESCUE_MS after the run's deadline.
+  const rescueEnd = Math.max(ctx.deadline, Date.now()) + RESCUE_MS
+  const rescue = AbortSignal.timeout(rescueEnd - Date.now())
+  const armRescue = { abortSignal: rescue }
+  if (ctx.lock) await assertLockHeld(ctx.arm, ctx.lock, ctx.signal)
+  saveSwap({ pending: true, slot: s.slot, targetSlot: s.targetSlot, incoming, outgoing })
+  try {
+    await phase(report, `Swap ${s.slot} → ${s.targetSlot}`, async handle => {
+      await swapAndVerify(
+        ctx,
+        t,
+        incoming,
+        { ...armRescue, onAccepted: operationUrl => saveSwap({ pending: true, operationUrl }) },
+        { stop: ctx.signal, deadline: ctx.deadline }
+      )
+      handle.note(
+        `${s.targetSlot} now serves ${label(incoming)}; ${s.slot} holds ${label(outgoing)}`
+      )
+    })
+  } catch (error) {
+    const now = await readRecord(t.app, s.targetSlot, armRescue).catch(() => undefined)
+    if (!now || !sameRecord(now, incoming)) {
+      // Settled unless the outcome is open; then the post step checks again.
+      const open = error instanceof UnsureOutcomeError || ctx.signal.aborted || !now
+      if (!open) saveSwap({ pending: false })
+      throw new Error(
+        `The swap into ${s.targetSlot} did not happen (${describeError(error)}); ${s.targetSlot} ${now ? `still serves ${label(now)}` : 'could not be read back'}.${warmup?.advice ? ` Warm-up preflight: ${warmup.advice}.` : ''}`,
+        { cause: error }
+      )
+    }
+    // The swap took effect after all: production smoke below decides, and swaps back on failure.
+    core.warning(
+      `The swap reported ${describeError(error)}, but ${s.targetSlot} records ${label(incoming)}: it took effect.`
+    )
+  }
+  report.swapped = true
+  report.deployedVersion = incoming.version
+  report.previousVersion = outgoing.version
+
+  const checked = await smokePhase(ctx, `Smoke ${s.targetSlot}`, t.target.hostName)
+  if (checked.healthy) saveSwap({ pending: false })
+  if (!checked.healthy) {
+    if (!s.rollbackOnFailure) {
+      saveSwap({ pending: false })
+      report.result = 'failed'
+      report.rollbackAvailable = true
+      await recordSwapPhase(ctx, t, incoming, outgoing)
+      report.message = `${s.targetSlot} fails smoke with version ${label(incoming)} and rollback-on-failure is false, so it was left in place. Run this action with command: rollback to swap ${label(outgoing)} back.`
+      return
+    }
+    await phase(report, `Swap back ${s.slot} ↔ ${s.targetSlot}`, async handle => {
+      await swapAndVerify(ctx, t, outgoing, armRescue, { stop: rescue, deadline: rescueEnd })
+      handle.note(`${s.targetSlot} serves ${label(outgoing)} again`)
+    })
+    saveSwap({ pending: false })
+    report.swapped = false
+    report.rolledBack = true
+    report.deployedVersion = outgoing.version
+    // After a cancel or the timeout this check is only informative: skipped, so the run ends now.
+    const after = ctx.signal.aborted
+      ? (skipPhase(report, `Smoke ${s.targetSlot} after swap back`, 'the run was stopped'),
+        undefined)
+      : await smokePhase(
+          ctx,
+          `Smoke ${s.targetSlot} after swap back`,
+          t.target.hostName,
+          rescue,
+          rescueEnd
+        )
+    report.result = 'rolled-back'
+    const why = ctx.signal.aborted
+      ? `was interrupted during smoke in ${s.targetSlot} (${describeError(ctx.signal.reason)})`
+      : `failed smoke in ${s.targetSlot}`
+    report.message = `Version ${label(incoming)} ${why} and was swapped back; ${s.targetSlot} serves ${label(outgoing)} again${!after ? '' : after.healthy ? ' and passes smoke' : ', which ALSO fails smoke now — investigate the app and its dependencies'}. Fix the build and deploy again.`
+    return
+  }
+
+  report.result = 'success'
+  if (s.teardown === 'delete') {
+    skipPhase(report, `Check rollback target in ${s.slot}`, 'the slot is deleted by teardown')
+  } else {
+    const target = await smokePhase(ctx, `Check rollback target in ${s.slot}`, slot.hostName)
+    report.rollbackAvailable = target.healthy
+    report.rollbackTarget = {
+      version: outgoing.version,
+      healthy: target.healthy,
+      detail: target.results
+        .filter(r => !r.healthy)
+        .map(r => `${r.url}: ${r.reason}`)
+        .join('; ')
+    }
+    if (!target.healthy) {
+      core.warning(
+        `The previous version ${label(outgoing)} in ${s.slot} does not pass smoke with ${s.slot}'s settings, so an instant rollback may not work; redeploy it if you need to roll back.`
+      )
+    }
+  }
+  try {
+    await recordSwapPhase(ctx, t, incoming, outgoing)
+    if (s.keepWarmMs && report.rollbackAvailable) await keepWarm(ctx, t, s.keepWarmMs)
+    await teardown(ctx, t)
+  } catch (error) {
+    // The release itself stands and passed smoke: bookkeeping after it must not turn it into a failure.
+    core.warning(
+      `${s.targetSlot} serves ${label(incoming)} and passed smoke, but a step after the swap failed (${describeError(error)}); check the phases in the summary.`
+    )
+  }
+}
+
+export async function teardown(ctx: RunContext, t: Target): Promise<void> {
+  const { settings: s, report } = ctx
+  if (s.teardown === 'stop' && report.keepWarmUntil) {
+    skipPhase(
+      report,
+      `Stop ${s.slot} (teardown)`,
+      `kept warm until ${report.keepWarmUntil}; the scheduled cleanup stops it then`
+    )
+  } else if (s.teardown === 'stop') {
+    await phase(report, `Stop ${s.slot} (teardown)`, () => stopSite(t.app, s.slot, armOptions(ctx)))
+  } else if (s.teardown === 'delete') {
+    await phase(report, `Delete ${s.slot} (teardown)`, () =>
+      removeSlot(t.app, s.slot, armOptions(ctx))
+    )
+    report.rollbackAvailable = false
+  }
+}

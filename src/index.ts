@@ -1,0 +1,4 @@
+import { run } from './main.js'
+
+// The runner's entry point: nothing else happens on import.
+void run()

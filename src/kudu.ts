@@ -1,0 +1,198 @@
+import * as core from '@actions/core'
+import { RestError, type PipelineResponse } from '@azure/core-rest-pipeline'
+import type { PackageSpec } from './input-helper.js'
+import type { Send } from './http.js'
+import { openPackage } from './package.js'
+import { retryAfterMs, sleep, TimeoutError, withRetry } from './retry-helper.js'
+
+/** Kudu's DeployStatus: Pending 0, Building 1, Deploying 2, Failed 3, Success 4. */
+export const KUDU_FAILED = 3
+export const KUDU_SUCCESS = 4
+
+export interface KuduDeployment {
+  id: string
+  status: number
+  complete: boolean
+  status_text?: string
+  message?: string
+  log_url?: string
+}
+
+export interface WaitOptions {
+  signal: AbortSignal
+  deadline: number
+}
+
+const CONTENT_TYPE: Record<string, string> = {
+  zip: 'application/zip',
+  war: 'application/java-archive',
+  jar: 'application/java-archive',
+  ear: 'application/java-archive'
+}
+
+function fail(response: PipelineResponse, what: string): never {
+  let reason = response.bodyAsText ?? ''
+  try {
+    const body = JSON.parse(reason) as {
+      Message?: string
+      message?: string
+      error?: { message?: string }
+    }
+    reason = body.error?.message ?? body.Message ?? body.message ?? reason
+  } catch {
+    // not JSON: keep the text
+  }
+  throw new RestError(
+    `${what} failed with HTTP ${response.status}: ${reason.slice(0, 500) || 'no reason given'}`,
+    {
+      statusCode: response.status,
+      response
+    }
+  )
+}
+
+/** Logs upload progress at a readable pace: every 5 s, not every chunk. */
+function progressLogger(total: number | undefined): (loaded: number) => void {
+  const started = Date.now()
+  let lastLog = started
+  const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MB`
+  return loaded => {
+    const now = Date.now()
+    if (now - lastLog < 5000) return
+    lastLog = now
+    const rate = loaded / 1048576 / ((now - started) / 1000)
+    const share = total ? ` of ${mb(total)} (${Math.floor((loaded / total) * 100)}%)` : ''
+    core.info(`Uploaded ${mb(loaded)}${share}, ${rate.toFixed(1)} MB/s`)
+  }
+}
+
+/**
+ * OneDeploy (`/api/publish?async=true`): streams the package and returns where to poll.
+ * 409 means another deployment is running: retried with back-off within the deadline.
+ */
+export async function publish(
+  send: Send,
+  scmHost: string,
+  pkg: PackageSpec,
+  options: WaitOptions
+): Promise<{ pollUrl: string; bytes: number }> {
+  const url = `https://${scmHost}/api/publish?type=${pkg.type}&async=true&restart=true`
+  let bytes = 0
+  const response = await withRetry(
+    async () => {
+      const log = progressLogger(pkg.size)
+      const headers: Record<string, string> = {
+        'content-type': CONTENT_TYPE[pkg.type] ?? 'application/octet-stream'
+      }
+      if (pkg.size !== undefined) headers['content-length'] = String(pkg.size)
+      const res = await send({
+        url,
+        method: 'POST',
+        body: () => openPackage(pkg),
+        headers: headers,
+        abortSignal: options.signal,
+        onUploadProgress: progress => {
+          bytes = progress.loadedBytes
+          log(progress.loadedBytes)
+        }
+      })
+      if (res.status !== 200 && res.status !== 202) fail(res, 'Kudu publish')
+      return res
+    },
+    {
+      label: 'Kudu publish',
+      signal: options.signal,
+      deadline: options.deadline,
+      retryConflict: true,
+      maxAttempts: 20
+    }
+  )
+  const location = response.headers.get('location')
+  const pollUrl = location
+    ? new URL(location, `https://${scmHost}`).toString()
+    : `https://${scmHost}/api/deployments/latest`
+  return { pollUrl, bytes }
+}
+
+async function getJson<T>(
+  send: Send,
+  url: string,
+  options: WaitOptions
+): Promise<{ body?: T; response: PipelineResponse }> {
+  const response = await withRetry(
+    async () => {
+      const res = await send({
+        url,
+        method: 'GET',
+        abortSignal: options.signal,
+        headers: { accept: 'application/json' }
+      })
+      if (res.status >= 400) fail(res, `GET ${new URL(url).pathname}`)
+      return res
+    },
+    {
+      label: 'Kudu deployment status',
+      signal: options.signal,
+      deadline: options.deadline,
+      retryConflict: true
+    }
+  )
+  let body: T | undefined
+  try {
+    body = response.bodyAsText ? (JSON.parse(response.bodyAsText) as T) : undefined
+  } catch {
+    body = undefined
+  }
+  return { body, response }
+}
+
+/**
+ * Polls until the deployment completes. Checks soon and backs off to 1 s between poll starts, so
+ * a deployment that finishes is noticed within about a second; a Retry-After from Kudu is honoured.
+ */
+export async function waitForDeployment(
+  send: Send,
+  pollUrl: string,
+  options: WaitOptions
+): Promise<KuduDeployment> {
+  let url = pollUrl
+  let delay = 200
+  for (;;) {
+    const polled = Date.now()
+    const { body, response } = await getJson<KuduDeployment>(send, url, options)
+    if (body?.id && !url.includes(`/api/deployments/${body.id}`)) {
+      url = new URL(`/api/deployments/${body.id}`, url).toString()
+    }
+    if (body && (body.complete || body.status === KUDU_FAILED || body.status === KUDU_SUCCESS))
+      return body
+    const asked = retryAfterMs(response.headers.get('retry-after'))
+    // Counted from this poll's start, so a slow answer does not stretch the interval.
+    const interval = asked !== undefined ? Math.min(Math.max(asked, delay), 10_000) : delay
+    const wait = Math.max(0, polled + interval - Date.now())
+    if (Date.now() + wait > options.deadline) throw new TimeoutError('The Kudu deployment')
+    await sleep(wait, options.signal)
+    delay = Math.min(delay * 2, 1000)
+  }
+}
+
+/** The deployment's log lines, best effort: it only explains a failure. */
+export async function deploymentLog(
+  send: Send,
+  deployment: KuduDeployment,
+  scmHost: string,
+  options: WaitOptions
+): Promise<string[]> {
+  const url = deployment.log_url ?? `https://${scmHost}/api/deployments/${deployment.id}/log`
+  try {
+    const { body } = await getJson<Array<{ log_time?: string; message?: string }>>(
+      send,
+      url,
+      options
+    )
+    return (body ?? []).map(line => `${line.log_time ?? ''} ${line.message ?? ''}`.trim())
+  } catch (error) {
+    return [
+      `(could not read the deployment log: ${error instanceof Error ? error.message : String(error)})`
+    ]
+  }
+}

@@ -1,0 +1,176 @@
+// A run lock kept in Azure itself: a tag on the production site, so that two runs against the same
+// app (two workflows, two repositories, a re-run) never interleave their writes. Tags neither restart
+// the app nor travel with a swap. See README "Cancellation and concurrency".
+import * as core from '@actions/core'
+import { randomBytes } from 'node:crypto'
+import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
+import { createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline'
+import { sleep } from './retry-helper.js'
+
+export const LOCK_TAG = 'staged-swap-lock'
+const TAGS_API_VERSION = '2021-04-01'
+/**
+ * ARM tags have no compare-and-set, so a claim is written, left to settle, then read back: a rival
+ * that read "free" before our write lands its own write within this time and we see it.
+ */
+export const SETTLE_MS = 2000
+const POLL_MS = 3000
+
+export interface Lock {
+  /** The production site's ARM id. */
+  resourceId: string
+  /** The exact tag value this run wrote: only that value is ours to release. */
+  value: string
+  owner: string
+  expiresAt: number
+}
+
+export interface Holder {
+  owner: string
+  expiresAt: number
+}
+
+export class LockTimeoutError extends Error {
+  override name = 'LockTimeoutError'
+}
+
+/** Who this run is, readable in the portal: repository, run id and attempt, plus a nonce. */
+export function lockOwner(env: NodeJS.ProcessEnv = process.env): string {
+  const run = env.GITHUB_RUN_ID
+    ? `${env.GITHUB_REPOSITORY ?? 'run'} run ${env.GITHUB_RUN_ID}.${env.GITHUB_RUN_ATTEMPT ?? '1'}`
+    : 'local run'
+  return `${run} #${randomBytes(4).toString('hex')}`
+}
+
+export function formatLock(owner: string, expiresAt: number): string {
+  return `${owner} until ${new Date(expiresAt).toISOString()}`
+}
+
+export function parseLock(value: string | undefined): Holder | undefined {
+  if (!value) return undefined
+  const match = /^(.*) until (\S+)$/.exec(value)
+  const expiresAt = match ? Date.parse(match[2]) : NaN
+  // An unreadable value is treated as expired: a lock nobody can identify must not block forever.
+  return match && Number.isFinite(expiresAt) ? { owner: match[1], expiresAt } : undefined
+}
+
+type Tags = Record<string, string>
+
+/** The Tags API through the SDK's own pipeline (auth, proxy, retries), via the raw client. */
+async function tagsCall(
+  arm: WebSiteManagementContext,
+  resourceId: string,
+  method: 'GET' | 'PATCH',
+  signal: AbortSignal,
+  body?: unknown
+): Promise<Tags> {
+  const url = `${resourceId}/providers/Microsoft.Resources/tags/default?api-version=${TAGS_API_VERSION}`
+  const client = arm.path(url)
+  const response =
+    method === 'GET'
+      ? await client.get({ abortSignal: signal })
+      : await client.patch({ abortSignal: signal, body, contentType: 'application/json' })
+  if (response.status !== '200') {
+    const payload = response.body as { error?: { message?: string } } | undefined
+    throw new RestError(
+      `Tags API ${method} failed with HTTP ${response.status}: ${payload?.error?.message ?? 'no reason given'}`,
+      {
+        statusCode: Number(response.status),
+        response: {
+          status: Number(response.status),
+          headers: createHttpHeaders(response.headers),
+          request: createPipelineRequest({ url, method }),
+          bodyAsText: JSON.stringify(response.body ?? '')
+        }
+      }
+    )
+  }
+  return (response.body as { properties?: { tags?: Tags } }).properties?.tags ?? {}
+}
+
+export async function readHolder(
+  arm: WebSiteManagementContext,
+  resourceId: string,
+  signal: AbortSignal
+): Promise<{ value?: string; holder?: Holder }> {
+  const value = (await tagsCall(arm, resourceId, 'GET', signal))[LOCK_TAG]
+  return { value, holder: parseLock(value) }
+}
+
+/**
+ * Waits until the lock is free or expired, claims it, lets the claim settle and reads it back;
+ * gives up with LockTimeoutError when the run's deadline would pass first.
+ */
+export async function acquireLock(
+  arm: WebSiteManagementContext,
+  resourceId: string,
+  options: { owner: string; holdMs: number; signal: AbortSignal; deadline: number }
+): Promise<Lock> {
+  const { owner, signal, deadline } = options
+  let waitingFor: string | undefined
+  for (let attempt = 1; ; attempt++) {
+    const { holder } = await readHolder(arm, resourceId, signal)
+    const now = Date.now()
+    if (holder && holder.expiresAt > now) {
+      if (waitingFor !== holder.owner) {
+        waitingFor = holder.owner
+        core.info(
+          `Another run holds the lock on this app (${holder.owner}, until ${new Date(holder.expiresAt).toISOString()}); waiting for it.`
+        )
+      }
+      const wait = Math.min(POLL_MS + Math.random() * 1000, holder.expiresAt - now + 250)
+      if (now + wait > deadline)
+        throw new LockTimeoutError(
+          `Timed out waiting for the lock on this app, held by ${holder.owner} until ${new Date(holder.expiresAt).toISOString()}. ` +
+            `Another staged-swap run is working on it; use the workflow's concurrency: setting to queue runs, or remove the '${LOCK_TAG}' tag if that run is gone.`
+        )
+      await sleep(wait, signal)
+      continue
+    }
+    if (holder) core.info(`Taking over an expired lock (${holder.owner}).`)
+    const expiresAt = Date.now() + options.holdMs
+    const value = formatLock(owner, expiresAt)
+    await tagsCall(arm, resourceId, 'PATCH', signal, {
+      operation: 'Merge',
+      properties: { tags: { [LOCK_TAG]: value } }
+    })
+    // Jitter so that two runs that collided once do not collide again in step.
+    await sleep(SETTLE_MS + Math.random() * 250 * attempt, signal)
+    const confirmed = await readHolder(arm, resourceId, signal)
+    if (confirmed.value === value) {
+      core.info(`Locked the app for this run (tag ${LOCK_TAG}: ${value}).`)
+      return { resourceId, value, owner, expiresAt }
+    }
+    core.info('Another run claimed the lock at the same moment; trying again.')
+  }
+}
+
+/** Confirms the lock is still this run's: a swap must not happen under someone else's lock. */
+export async function assertLockHeld(
+  arm: WebSiteManagementContext,
+  lock: Lock,
+  signal: AbortSignal
+): Promise<void> {
+  const { value, holder } = await readHolder(arm, lock.resourceId, signal)
+  if (value !== lock.value) {
+    throw new Error(
+      `This run lost its lock on the app (now: ${holder ? holder.owner : 'nobody'}); it stopped before changing production.`
+    )
+  }
+}
+
+/** Removes the tag when it is still this run's; never someone else's. */
+export async function releaseLock(
+  arm: WebSiteManagementContext,
+  lock: Pick<Lock, 'resourceId' | 'value'>,
+  signal: AbortSignal
+): Promise<boolean> {
+  const { value } = await readHolder(arm, lock.resourceId, signal)
+  if (value !== lock.value) return false
+  await tagsCall(arm, lock.resourceId, 'PATCH', signal, {
+    operation: 'Delete',
+    properties: { tags: { [LOCK_TAG]: lock.value } }
+  })
+  core.info('Released the lock on the app.')
+  return true
+}

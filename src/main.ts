@@ -1,0 +1,180 @@
+import * as core from '@actions/core'
+import { AzureLogger } from '@azure/logger'
+import { format } from 'node:util'
+import { login, cliSubscription } from './auth.js'
+import { connect, findApp } from './arm.js'
+import { cleanup } from './cleanup.js'
+import { armOptions, RESCUE_MS, type RunContext } from './context.js'
+import { deploy } from './deploy.js'
+import { finishDeployment, startDeployment, type DeploymentTracker } from './deployments.js'
+import { createSender } from './http.js'
+import { getSettings, InputError, type Settings } from './input-helper.js'
+import { acquireLock, lockOwner, LockTimeoutError, releaseLock } from './lock.js'
+import { isSuccess, newReport, phase, setOutputs, type Report } from './report.js'
+import { describeError } from './retry-helper.js'
+import { rollback } from './rollback.js'
+import { writeSummary } from './summary.js'
+import { isPost, markMainStarted, post, saveApp, saveLock } from './state-helper.js'
+import { swapCommand } from './swap.js'
+
+const COMMAND = { deploy, swap: swapCommand, rollback, cleanup } as const
+
+/**
+ * With AZURE_LOG_LEVEL set, the Azure SDK logs whole request objects to stderr, Authorization header
+ * included. The runner masks registered secrets, but a token must not depend on that: redact
+ * bearer/basic credentials and JWTs from every SDK log line.
+ */
+function redactSdkLogs(): void {
+  AzureLogger.log = (...args: unknown[]) => {
+    const text = format(...args)
+      .replace(/\b(Bearer|Basic)\s+[^\s"'\\]+/gi, '$1 ***')
+      .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '***')
+    process.stderr.write(`${text}\n`)
+  }
+}
+
+/** SIGINT/SIGTERM from the runner's cancel abort the run's signal; swap-back logic takes it from there. */
+function cancellation(): AbortController {
+  const controller = new AbortController()
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      core.warning(`Received ${sig}: the run was cancelled; stopping at the next safe point.`)
+      controller.abort(new Error(`cancelled (${sig})`))
+    })
+  }
+  return controller
+}
+
+/** Commands that change Azure take the app's lock; dry-run only reads. */
+function needsLock(settings: Settings): boolean {
+  return !settings.dryRun
+}
+
+async function execute(settings: Settings, report: Report, cancel: AbortSignal): Promise<void> {
+  const subscriptionId = settings.subscriptionId ?? (await cliSubscription())
+  if (!subscriptionId) {
+    throw new InputError(
+      'subscription-id',
+      'not given, AZURE_SUBSCRIPTION_ID is not set, and the Azure CLI has no current account; set subscription-id.'
+    )
+  }
+  const { credential, mode } = login(settings)
+  core.info(`Logging in with ${mode}; subscription ${subscriptionId}.`)
+  const timeout = AbortSignal.timeout(settings.timeoutMs)
+  const deadline = Date.now() + settings.timeoutMs
+  const ctx: RunContext = {
+    settings,
+    report,
+    signal: AbortSignal.any([timeout, cancel]),
+    deadline,
+    arm: connect(credential, subscriptionId, () => deadline),
+    kudu: createSender(credential),
+    web: createSender()
+  }
+  try {
+    if (needsLock(settings)) {
+      // Every check a command makes before its first change runs first as a dry run, so that bad
+      // input found by a read (unknown app, missing slot, nothing to promote) fails before any
+      // write, the lock's tag included. Under the lock the command reads everything again.
+      core.info('Checking the app before taking its lock (a dry run of the command)…')
+      const precheck = newReport({ ...report, dryRun: true })
+      await COMMAND[settings.command]({
+        ...ctx,
+        settings: { ...settings, dryRun: true },
+        report: precheck
+      })
+      if (settings.command === 'cleanup' && precheck.plan.length === 0) {
+        // Nothing idle: the checks are the whole run, and a lock would be the only write.
+        Object.assign(report, { ...precheck, dryRun: false })
+        return
+      }
+      await phase(report, 'Lock app', async handle => {
+        const { app, site } = await findApp(
+          ctx.arm,
+          settings.appName,
+          settings.resourceGroup,
+          armOptions(ctx)
+        )
+        saveApp({ subscriptionId, resourceGroup: app.resourceGroup, name: app.name })
+        const resourceId = site.id ?? appResourceId(subscriptionId, app.resourceGroup, app.name)
+        ctx.lock = await acquireLock(ctx.arm, resourceId, {
+          owner: lockOwner(),
+          holdMs: settings.timeoutMs + RESCUE_MS + 60_000,
+          signal: ctx.signal,
+          deadline
+        })
+        saveLock({ resourceId, value: ctx.lock.value })
+        handle.note(`held until ${new Date(ctx.lock.expiresAt).toISOString()}`)
+      })
+    }
+    await COMMAND[settings.command](ctx)
+  } catch (error) {
+    const during = `during '${report.phases.at(-1)?.name ?? 'start-up'}'`
+    if (cancel.aborted)
+      throw new Error(`The run was cancelled ${during}: ${describeError(error)}.`, { cause: error })
+    if (timeout.aborted || error instanceof LockTimeoutError)
+      throw new Error(
+        `The run hit its timeout (${settings.timeoutMs / 1000} s) ${during}: ${describeError(error)}`,
+        { cause: error }
+      )
+    throw error
+  } finally {
+    if (ctx.lock) {
+      // Released even after a cancel or timeout: on its own short bound, not the run's signal.
+      const released = await releaseLock(ctx.arm, ctx.lock, AbortSignal.timeout(30_000)).catch(
+        (error: unknown) => {
+          core.warning(
+            `Could not release the lock on the app (${describeError(error)}); the post step tries again, and it expires by itself.`
+          )
+          return undefined
+        }
+      )
+      if (released !== undefined) saveLock(undefined)
+    }
+  }
+}
+
+function appResourceId(subscriptionId: string, resourceGroup: string, name: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${name}`
+}
+
+/** The action's entry point: every outcome ends with outputs, a summary and, on failure, one error. */
+export async function run(): Promise<void> {
+  // The runner calls the same entry point for the post step (action.yml post:), as in actions/checkout.
+  redactSdkLogs()
+  if (isPost()) return post()
+  markMainStarted()
+  const cancel = cancellation()
+  let report = newReport({
+    command: core.getInput('command') || 'deploy',
+    appName: core.getInput('app-name'),
+    slot: '',
+    targetSlot: '',
+    dryRun: false
+  })
+  let tracker: DeploymentTracker | undefined
+  try {
+    const settings = getSettings()
+    report = newReport({
+      command: settings.command,
+      appName: settings.appName,
+      slot: settings.slot,
+      targetSlot: settings.targetSlot,
+      dryRun: settings.dryRun
+    })
+    tracker = await startDeployment(settings)
+    await execute(settings, report, cancel.signal)
+  } catch (error) {
+    report.result = 'failed'
+    report.message =
+      error instanceof InputError
+        ? error.message
+        : `${describeError(error)}${report.swapped ? ` The swap into ${report.targetSlot} happened and its outcome is not verified: check what it serves (see the summary) and use command: rollback if needed.` : report.rolledBack ? '' : ' Production was not changed by this run.'}`
+  }
+  setOutputs(report)
+  await finishDeployment(tracker, report)
+  await writeSummary(report)
+  if (!isSuccess(report.result))
+    core.setFailed(report.message ?? `staged-swap ended with result ${report.result}`)
+  else if (report.message) core.info(report.message)
+}

@@ -1,0 +1,95 @@
+import * as core from '@actions/core'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import type { Readable } from 'node:stream'
+import yazl from 'yazl'
+import type { PackageSpec } from './input-helper.js'
+
+/** Deflating these again costs time and saves nothing. */
+const STORED = new Set([
+  '.zip',
+  '.gz',
+  '.tgz',
+  '.bz2',
+  '.xz',
+  '.zst',
+  '.7z',
+  '.jar',
+  '.war',
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.gif',
+  '.webp',
+  '.avif',
+  '.woff',
+  '.woff2',
+  '.mp4',
+  '.mp3',
+  '.br'
+])
+
+/**
+ * Deflate level 1, not zip's default 6: on a 2-core runner the upload is bound by deflate CPU, not
+ * the network; level 1 is ~1.4x faster for ~2% larger packages on a mixed tree (npm run bench).
+ */
+const DEFLATE_LEVEL = 1
+
+/** A fresh stream of the package each call, so an upload can be retried. */
+export function openPackage(pkg: PackageSpec): Readable {
+  return pkg.kind === 'folder'
+    ? zipFolder(pkg.path)
+    : fs.createReadStream(pkg.path, { highWaterMark: 1 << 20 })
+}
+
+/**
+ * Zips a folder while it streams: entries are added as the walk finds them and yazl reads one
+ * file at a time, so memory stays flat whatever the size. Symlinks are followed (Kudu extracts
+ * plain files), broken ones and loops are skipped with a warning, empty folders are kept.
+ */
+export function zipFolder(root: string): Readable {
+  const zip = new yazl.ZipFile()
+  const output = zip.outputStream as Readable
+  const seen = new Set<string>()
+
+  async function walk(dir: string, prefix: string): Promise<void> {
+    const real = await fs.promises.realpath(dir)
+    if (seen.has(real)) {
+      core.warning(
+        `Skipping '${prefix}': a symbolic link loops back to a folder already in the package.`
+      )
+      return
+    }
+    seen.add(real)
+    const entries = (await fs.promises.readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : 1
+    )
+    if (entries.length === 0 && prefix) zip.addEmptyDirectory(prefix)
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name)
+      const name = prefix ? `${prefix}/${entry.name}` : entry.name
+      let stat: fs.Stats
+      try {
+        stat = entry.isSymbolicLink() ? await fs.promises.stat(full) : await fs.promises.lstat(full)
+      } catch {
+        core.warning(`Skipping '${name}': it is a broken symbolic link.`)
+        continue
+      }
+      if (stat.isDirectory()) await walk(full, name)
+      else if (stat.isFile()) {
+        zip.addFile(full, name, {
+          compressionLevel: STORED.has(path.extname(entry.name).toLowerCase()) ? 0 : DEFLATE_LEVEL,
+          mode: stat.mode,
+          mtime: stat.mtime
+        })
+      } else core.warning(`Skipping '${name}': not a regular file or folder.`)
+    }
+  }
+
+  const fail = (error: unknown): void => {
+    output.destroy(error instanceof Error ? error : new Error(String(error)))
+  }
+  zip.on('error', fail)
+  walk(root, '').then(() => zip.end(), fail)
+  return output
+}

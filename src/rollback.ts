@@ -1,0 +1,95 @@
+import * as core from '@actions/core'
+import { startSite } from './arm.js'
+import { armOptions, type RunContext } from './context.js'
+import { promote, smokePhase } from './flow.js'
+import { phase } from './report.js'
+import { describeError } from './retry-helper.js'
+import { readSides } from './swap.js'
+import { isOlder, label } from './versions.js'
+import type { Target } from './flow.js'
+import { isSameBuild, parseSwapRecord, readTags, type SwapRecord } from './swap-record.js'
+
+/** The last swap recorded on the target; a record that cannot be read is reported and skipped. */
+async function readSwapRecord(ctx: RunContext, t: Target): Promise<SwapRecord | undefined> {
+  if (!t.targetSite.id) return undefined
+  try {
+    const record = parseSwapRecord(await readTags(ctx.arm, t.targetSite.id, ctx.signal))
+    if (!record)
+      core.info(`No swap recorded on ${ctx.settings.targetSlot}; checking versions only.`)
+    return record
+  } catch (error) {
+    if (ctx.signal.aborted) throw error
+    core.warning(
+      `Could not read the swap record (${describeError(error)}); checking versions only.`
+    )
+    return undefined
+  }
+}
+
+/**
+ * command: rollback — swap back the older version the slot still holds. Refuses, before any
+ * change, when the slot holds nothing older (deleted, redeployed, already rolled back), unless
+ * the input version names exactly what the slot holds.
+ */
+export async function rollback(ctx: RunContext): Promise<void> {
+  const { settings: s, report } = ctx
+  const redeploy = `Redeploy the previous package instead (command: deploy with version set to the version you want back).`
+  const { t, inSlot, inTarget } = await readSides(
+    ctx,
+    `It was probably deleted by teardown: delete. ${redeploy}`
+  )
+  const record = await readSwapRecord(ctx, t)
+  if (record && !s.version) {
+    const changed = !isSameBuild(record.in, inTarget)
+      ? `${s.targetSlot} serves ${label(inTarget)}, not ${label(record.in)} that the last recorded swap put there`
+      : record.slot && record.slot.toLowerCase() !== s.slot.toLowerCase()
+        ? `the last recorded swap came from slot '${record.slot}', not '${s.slot}'`
+        : !isSameBuild(record.out, inSlot)
+          ? `slot '${s.slot}' holds ${label(inSlot)}, not ${label(record.out)} that the last recorded swap took out of ${s.targetSlot}`
+          : undefined
+    if (changed) {
+      throw new Error(
+        `Refusing to roll back: ${changed} (swap at ${record.at}${record.run ? `, ${record.run}` : ''}). Another deployment or a manual swap happened since, so this rollback would not undo what you think; nothing was changed. ` +
+          `If you mean to put ${label(inSlot)} into ${s.targetSlot} now, set the input version to '${inSlot.version ?? ''}'.`
+      )
+    }
+    core.info(
+      `${s.targetSlot} still serves what the swap at ${record.at} put there (${label(record.in)}); rolling it back to ${label(record.out)}.`
+    )
+  }
+  if (s.version) {
+    if (inSlot.version !== s.version) {
+      throw new Error(
+        `Slot '${s.slot}' holds version ${label(inSlot)}, not ${s.version}; nothing was changed. ${redeploy}`
+      )
+    }
+  } else if (!isOlder(inSlot, inTarget)) {
+    throw new Error(
+      `Slot '${s.slot}' holds ${label(inSlot)}, which is not older than ${label(inTarget)} in ${s.targetSlot} (it was redeployed, never swapped, or already rolled back); nothing was changed. ` +
+        `To swap it in anyway, set the input version to '${inSlot.version ?? ''}'. ${redeploy}`
+    )
+  }
+  report.newVersion = inSlot.version
+  const stopped = t.slot!.state !== 'Running'
+  if (s.dryRun) {
+    report.plan = [
+      ...(stopped ? [`Start slot '${s.slot}' (now ${t.slot!.state})`] : []),
+      `Smoke '${s.slot}' until it answers (holds ${label(inSlot)})`,
+      `Swap '${s.slot}' into ${s.targetSlot} (now serving ${label(inTarget)})`,
+      `Smoke ${s.targetSlot}; ${s.rollbackOnFailure ? 'swap back when it fails' : 'leave it when it fails'}`
+    ]
+    report.result = 'success'
+    return
+  }
+  if (stopped) {
+    await phase(report, `Start ${s.slot}`, () => startSite(t.app, s.slot, armOptions(ctx)))
+  }
+  const checked = await smokePhase(ctx, `Smoke ${s.slot}`, t.slot!.hostName)
+  if (!checked.healthy) {
+    report.result = 'smoke-failed'
+    report.message = `The previous version ${label(inSlot)} in ${s.slot} does not pass smoke, so it was not swapped in; ${s.targetSlot} still serves ${label(inTarget)}. ${redeploy}`
+    return
+  }
+  core.info(`Rolling back ${s.targetSlot} from ${label(inTarget)} to ${label(inSlot)}.`)
+  await promote(ctx, t, inSlot, inTarget)
+}

@@ -1,0 +1,108 @@
+import * as core from '@actions/core'
+import type { SmokeCheck } from './input-helper.js'
+import type { Send } from './http.js'
+import { describeError, sleep } from './retry-helper.js'
+
+export interface SmokeResult {
+  url: string
+  healthy: boolean
+  status?: number
+  latencyMs?: number
+  attempts: number
+  reason?: string
+}
+
+export interface SmokeReport {
+  healthy: boolean
+  results: SmokeResult[]
+}
+
+export interface SmokeOptions {
+  timeoutMs: number
+  intervalMs: number
+  signal: AbortSignal
+  /** Never wait past this, whatever smoke-timeout says: the run's own deadline. */
+  deadline: number
+  headers?: Record<string, string>
+}
+
+/** Without smoke-urls the site must at least answer `/` without a server error. */
+export const DEFAULT_CHECK: SmokeCheck = { target: '/', absolute: false, statuses: [[200, 499]] }
+
+export function resolveUrl(check: SmokeCheck, hostName: string): string {
+  return check.absolute ? check.target : new URL(check.target, `https://${hostName}`).toString()
+}
+
+function verdict(check: SmokeCheck, status: number, body: string): string | undefined {
+  if (!check.statuses.some(([low, high]) => status >= low && status <= high)) {
+    return `status ${status}, expected ${check.statuses.map(([l, h]) => (l === h ? l : `${l}-${h}`)).join(', ')}`
+  }
+  if (check.contains !== undefined && !body.includes(check.contains))
+    return `body lacks "${check.contains}"`
+  return undefined
+}
+
+async function checkOne(
+  send: Send,
+  check: SmokeCheck,
+  url: string,
+  options: SmokeOptions,
+  end: number
+): Promise<SmokeResult> {
+  const result: SmokeResult = { url, healthy: false, attempts: 0 }
+  for (;;) {
+    result.attempts++
+    const started = Date.now()
+    // Not the pipeline's `timeout` option: its timer is not cleared when the request fails or is
+    // aborted, and would keep a cancelled run alive for up to 30 s (AbortSignal.timeout is unref'd).
+    const limitMs = Math.max(1000, Math.min(30_000, end - started))
+    const limit = AbortSignal.timeout(limitMs)
+    try {
+      const response = await send({
+        url,
+        method: 'GET',
+        abortSignal: AbortSignal.any([options.signal, limit]),
+        headers: { 'cache-control': 'no-cache', ...options.headers }
+      })
+      result.status = response.status
+      result.latencyMs = Date.now() - started
+      result.reason = verdict(check, response.status, response.bodyAsText ?? '')
+    } catch (error) {
+      if (options.signal.aborted) throw error
+      result.status = undefined
+      result.latencyMs = Date.now() - started
+      result.reason = limit.aborted
+        ? `no answer within ${(limitMs / 1000).toFixed(1)} s`
+        : describeError(error)
+    }
+    if (!result.reason) {
+      result.healthy = true
+      return result
+    }
+    if (Date.now() + options.intervalMs > end) return result
+    await sleep(options.intervalMs, options.signal)
+  }
+}
+
+/**
+ * Checks every URL concurrently, each retried every interval until healthy or the phase's
+ * bound; N URLs cost about as long as the slowest one.
+ */
+export async function smoke(
+  send: Send,
+  checks: SmokeCheck[],
+  hostName: string,
+  options: SmokeOptions
+): Promise<SmokeReport> {
+  const end = Math.min(Date.now() + options.timeoutMs, options.deadline)
+  const list = checks.length > 0 ? checks : [DEFAULT_CHECK]
+  const results = await Promise.all(
+    list.map(check => checkOne(send, check, resolveUrl(check, hostName), options, end))
+  )
+  for (const r of results) {
+    const line = `${r.healthy ? '✓' : '✗'} ${r.url} → ${r.status ?? 'no answer'}${r.latencyMs !== undefined ? ` in ${r.latencyMs} ms` : ''} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}${r.reason ? ` (${r.reason})` : ''}`
+    if (r.healthy) core.info(line)
+    else core.warning(line)
+  }
+  return { healthy: results.every(r => r.healthy), results }
+}

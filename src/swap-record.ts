@@ -1,0 +1,225 @@
+// What the action records in Azure as ARM tags, so that a later workflow can check it: the last swap
+// into a slot (on that slot: tags stay with their slot on swaps, so the record keeps describing what
+// this swap put there), the rollback window on the slot that keeps the previous version, and which
+// slots the action created. Tags neither restart the app nor travel with a swap. Every write is a
+// Tags API Merge of our own keys, so the run lock's tag (lock.ts) and users' tags are never touched.
+import * as core from '@actions/core'
+import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
+import { RestError } from '@azure/core-rest-pipeline'
+import type { RunContext } from './context.js'
+import type { Target } from './flow.js'
+import { phase, type Report } from './report.js'
+import { describeError } from './retry-helper.js'
+import { label, type VersionRecord } from './versions.js'
+
+export const SWAP_TAG = 'staged-swap-swap'
+export const SWAP_RUN_TAG = 'staged-swap-swap-run'
+export const KEEP_WARM_TAG = 'staged-swap-keep-warm-until'
+export const OWNED_TAG = 'staged-swap-owned'
+
+const TAGS_API_VERSION = '2021-04-01'
+const MAX_TAG_VALUE = 256
+
+export type Tags = Record<string, string>
+
+/** The Tags API through the SDK's pipeline (auth, proxy, retries), as lock.ts does. */
+async function tagsCall(
+  arm: WebSiteManagementContext,
+  resourceId: string,
+  signal: AbortSignal,
+  body?: { operation: 'Merge' | 'Delete'; properties: { tags: Tags } }
+): Promise<Tags> {
+  const client = arm.path(
+    `${resourceId}/providers/Microsoft.Resources/tags/default?api-version=${TAGS_API_VERSION}`
+  )
+  const response = body
+    ? await client.patch({ abortSignal: signal, body, contentType: 'application/json' })
+    : await client.get({ abortSignal: signal })
+  if (response.status !== '200') {
+    const payload = response.body as { error?: { message?: string } } | undefined
+    throw new RestError(
+      `Tags API ${body ? 'PATCH' : 'GET'} on ${resourceId} failed with HTTP ${response.status}: ${payload?.error?.message ?? 'no reason given'}`,
+      { statusCode: Number(response.status) }
+    )
+  }
+  return (response.body as { properties?: { tags?: Tags } }).properties?.tags ?? {}
+}
+
+export const readTags = (arm: WebSiteManagementContext, id: string, signal: AbortSignal) =>
+  tagsCall(arm, id, signal)
+
+export async function mergeTags(
+  arm: WebSiteManagementContext,
+  id: string,
+  tags: Tags,
+  signal: AbortSignal
+): Promise<void> {
+  await tagsCall(arm, id, signal, { operation: 'Merge', properties: { tags } })
+}
+
+/** Deletes the named tags when they still have these values (the Delete operation matches both). */
+export async function deleteTags(
+  arm: WebSiteManagementContext,
+  id: string,
+  tags: Tags,
+  signal: AbortSignal
+): Promise<void> {
+  if (Object.keys(tags).length)
+    await tagsCall(arm, id, signal, { operation: 'Delete', properties: { tags } })
+}
+
+/** One swap into a slot: what it put there (`in`), what it took out (`out`), when, by which run. */
+export interface SwapRecord {
+  in: VersionRecord
+  out: VersionRecord
+  /** The slot the swap came from, which now holds `out`. */
+  slot?: string
+  at: string
+  run?: string
+}
+
+/** Short JSON keys keep a 40-character version pair and times under the 256-character tag limit. */
+export function formatSwapRecord(record: SwapRecord): Tags {
+  const compact = (r: VersionRecord, room: number) => ({
+    v: r.version && r.version.length > room ? `${r.version.slice(0, room - 1)}…` : r.version,
+    t: r.deployedAt
+  })
+  let room = 200
+  let value = ''
+  // Long versions are cut until the record fits; deployedAt still identifies the build.
+  while (room > 8) {
+    value = JSON.stringify({
+      at: record.at,
+      slot: record.slot,
+      in: compact(record.in, room),
+      out: compact(record.out, room)
+    })
+    if (value.length <= MAX_TAG_VALUE) break
+    room -= 16
+  }
+  return { [SWAP_TAG]: value, [SWAP_RUN_TAG]: (record.run ?? 'local run').slice(0, MAX_TAG_VALUE) }
+}
+
+export function parseSwapRecord(tags: Tags): SwapRecord | undefined {
+  const text = tags[SWAP_TAG]
+  if (!text) return undefined
+  try {
+    const raw = JSON.parse(text) as {
+      at?: string
+      slot?: string
+      in?: { v?: string; t?: string }
+      out?: { v?: string; t?: string }
+    }
+    if (!raw.at || !raw.in) return undefined
+    return {
+      at: raw.at,
+      in: { version: raw.in.v, deployedAt: raw.in.t },
+      out: { version: raw.out?.v, deployedAt: raw.out?.t },
+      slot: raw.slot,
+      run: tags[SWAP_RUN_TAG]
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * True when `now` is the recorded build. deployedAt is written once per deployment, so it
+ * identifies the build; the version is compared too unless it was cut to fit the tag.
+ */
+export function isSameBuild(recorded: VersionRecord, now: VersionRecord): boolean {
+  if (recorded.deployedAt !== now.deployedAt) return false
+  const version = recorded.version ?? ''
+  return version.endsWith('…')
+    ? (now.version ?? '').startsWith(version.slice(0, -1))
+    : version === (now.version ?? '')
+}
+
+/** Records the swap on the slot it went into; a failure to record only warns (the swap stands). */
+export async function recordSwap(
+  arm: WebSiteManagementContext,
+  targetId: string,
+  record: SwapRecord,
+  signal: AbortSignal
+): Promise<boolean> {
+  try {
+    await mergeTags(arm, targetId, formatSwapRecord(record), signal)
+    return true
+  } catch (error) {
+    core.warning(
+      `Could not record the swap in the '${SWAP_TAG}' tag (${describeError(error)}); a later rollback cannot check that production is still what this swap put there.`
+    )
+    return false
+  }
+}
+
+export function keepWarmUntil(tags: Tags | undefined): number | undefined {
+  const value = tags?.[KEEP_WARM_TAG]
+  const at = value ? Date.parse(value) : NaN
+  return Number.isFinite(at) ? at : undefined
+}
+
+export function isOwned(tags: Tags | undefined): boolean {
+  return Boolean(tags?.[OWNED_TAG])
+}
+
+/** The workflow run's page, from the runner's environment. */
+function runUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: runId } = env
+  return server && repo && runId ? `${server}/${repo}/actions/runs/${runId}` : undefined
+}
+
+/** After a swap that stands: record it on the target, for a later rollback to check. */
+export async function recordSwapPhase(
+  ctx: RunContext,
+  t: Target,
+  incoming: VersionRecord,
+  outgoing: VersionRecord
+): Promise<void> {
+  const id = t.targetSite.id
+  if (!id) return
+  const { settings: s, report } = ctx
+  await phase(report, `Record the swap on ${s.targetSlot}`, async handle => {
+    const record = {
+      in: incoming,
+      out: outgoing,
+      slot: s.slot,
+      at: new Date().toISOString(),
+      run: runUrl()
+    }
+    // Its own short bound: the swap stands whatever happens here, and a timeout must not hide that.
+    if (await recordSwap(ctx.arm, id, record, AbortSignal.timeout(30_000)))
+      handle.note(`tag ${SWAP_TAG}: ${label(incoming)} replaced ${label(outgoing)}`)
+    else handle.note('⚠️ not recorded')
+  })
+}
+
+/** keep-warm: the deadline goes on the slot; the scheduled cleanup stops the slot after it. */
+export async function keepWarm(ctx: RunContext, t: Target, ms: number): Promise<void> {
+  const id = t.slotSite?.id
+  if (!id) return
+  const { settings: s, report } = ctx
+  const until = new Date(Date.now() + ms).toISOString()
+  await phase(report, `Keep ${s.slot} warm (rollback window)`, async handle => {
+    await mergeTags(ctx.arm, id, { [KEEP_WARM_TAG]: until }, ctx.signal)
+    report.keepWarmUntil = until
+    handle.note(`until ${until}; the scheduled cleanup stops it then`)
+  })
+}
+
+/** Job summary: whether an instant rollback really is available, until when, and why not. */
+export function renderRollbackWindow(report: Report): string[] {
+  if (report.dryRun || report.command === 'cleanup' || !report.swapped) return []
+  const slot = `\`${report.slot}\``
+  const version = report.previousVersion ? `\`${report.previousVersion}\`` : 'the previous version'
+  let line: string
+  if (report.rollbackAvailable && report.keepWarmUntil)
+    line = `✅ **Instant rollback available until ${report.keepWarmUntil}**: ${slot} keeps ${version} running and it passed smoke with ${slot}'s settings. The scheduled \`cleanup\` run stops it after that time.`
+  else if (report.rollbackAvailable)
+    line = `✅ **Instant rollback available**: ${slot} holds ${version} and it passed smoke with ${slot}'s settings; one swap restores it.`
+  else if (report.rollbackTarget && !report.rollbackTarget.healthy)
+    line = `⚠️ **Instant rollback NOT available**: ${slot} holds ${version}, but it fails smoke with ${slot}'s settings${report.rollbackTarget.detail ? ` (${report.rollbackTarget.detail.replace(/\|/g, '\\|')})` : ''}. Swapping it back would not restore a working ${report.targetSlot}; to roll back, redeploy ${version}.`
+  else
+    line = `ℹ️ **Instant rollback not available**: ${slot} does not keep ${version} (teardown or a failed check); to roll back, redeploy it.`
+  return ['### Rollback target', '', line, '']
+}

@@ -1,0 +1,80 @@
+import * as core from '@actions/core'
+import { readAppSettings } from './arm.js'
+import { armOptions, type RunContext } from './context.js'
+import { promote, resolveTarget, smokePhase, type Target } from './flow.js'
+import { phase } from './report.js'
+import { isOlder, label, recordOf, type VersionRecord } from './versions.js'
+
+export interface Sides {
+  t: Target
+  inSlot: VersionRecord
+  inTarget: VersionRecord
+}
+
+/** Reads the app and the version recorded on each side; the slot must exist. */
+export async function readSides(ctx: RunContext, missingAdvice: string): Promise<Sides> {
+  const { settings: s, report } = ctx
+  return phase(report, 'Read app', async handle => {
+    const t = await resolveTarget(ctx)
+    if (!t.slot)
+      throw new Error(`Slot '${s.slot}' of app '${t.app.name}' does not exist. ${missingAdvice}`)
+    const [slotSettings, targetSettings] = await Promise.all([
+      readAppSettings(t.app, s.slot, armOptions(ctx)),
+      readAppSettings(t.app, s.targetSlot, armOptions(ctx))
+    ])
+    const sides = { t, inSlot: recordOf(slotSettings), inTarget: recordOf(targetSettings) }
+    report.deployedVersion = sides.inTarget.version
+    handle.note(`${s.slot}: ${label(sides.inSlot)}; ${s.targetSlot}: ${label(sides.inTarget)}`)
+    return sides
+  })
+}
+
+/** command: swap — promote what an earlier `swap: false` run left in the slot, after re-checking it. */
+export async function swapCommand(ctx: RunContext): Promise<void> {
+  const { settings: s, report } = ctx
+  const { t, inSlot, inTarget } = await readSides(
+    ctx,
+    'Deploy to it first (command: deploy with swap: false).'
+  )
+  if (t.slot!.state !== 'Running') {
+    throw new Error(
+      `Slot '${s.slot}' is ${t.slot!.state}; a stopped slot cannot be swapped. Deploy to it again, or start it and re-run.`
+    )
+  }
+  if (inSlot.version === inTarget.version && inSlot.deployedAt === inTarget.deployedAt) {
+    throw new Error(
+      `Slot '${s.slot}' holds the same version as ${s.targetSlot} (${label(inTarget)}): nothing to promote.`
+    )
+  }
+  if (isOlder(inSlot, inTarget) && s.version !== inSlot.version) {
+    throw new Error(
+      `Slot '${s.slot}' holds ${label(inSlot)}, which is older than ${label(inTarget)} in ${s.targetSlot}: promoting it would be a rollback. Use command: rollback, or set the input version to '${inSlot.version ?? ''}' to swap it in anyway.`
+    )
+  }
+  if (s.version && inSlot.version !== s.version) {
+    throw new Error(
+      `Slot '${s.slot}' holds version ${label(inSlot)}, not ${s.version} as the input version expects; nothing was changed.`
+    )
+  }
+  report.newVersion = inSlot.version
+  if (s.dryRun) {
+    report.plan = [
+      `Smoke '${s.slot}' (holds ${label(inSlot)})`,
+      `Swap '${s.slot}' into ${s.targetSlot} (now serving ${label(inTarget)})`,
+      `Smoke ${s.targetSlot}; ${s.rollbackOnFailure ? 'swap back when it fails' : 'leave it when it fails'}`,
+      ...(s.teardown === 'none'
+        ? []
+        : [`${s.teardown === 'stop' ? 'Stop' : 'Delete'} slot '${s.slot}'`])
+    ]
+    report.result = 'success'
+    return
+  }
+  const checked = await smokePhase(ctx, `Smoke ${s.slot}`, t.slot!.hostName)
+  if (!checked.healthy) {
+    report.result = 'smoke-failed'
+    report.message = `Version ${label(inSlot)} in ${s.slot} no longer passes smoke; no swap happened and ${s.targetSlot} still serves ${label(inTarget)}.`
+    return
+  }
+  core.info(`Promoting ${label(inSlot)} from ${s.slot} to ${s.targetSlot}.`)
+  await promote(ctx, t, inSlot, inTarget)
+}
