@@ -1,0 +1,154 @@
+// Cancellation, end to end, the way the runner cancels a job: SIGINT, SIGTERM 7.5 s later, then a
+// kill. Before the swap: no swap, production untouched, exit non-zero. After the swap, while
+// production is being smoked: swapped back before the kill. Killed outright after the swap: the post
+// step (action.yml post:) swaps back from the state the main step saved.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { startEmulator, type Emulator } from '../test/emulator/index.js'
+import { serves, shopApp, SMOKE } from '../test/apps.js'
+import { site, zipFile } from '../test/packages.js'
+import { errors, postEnv, runAction, type RunOptions } from '../test/run-action.js'
+
+/** The standard app, with staging's non-sticky settings equal to production's (no settings drift). */
+const standardApp = (e: Emulator): string =>
+  shopApp(e, {
+    slotSettings: {
+      staging: {
+        STAGED_SWAP_VERSION: 'v0',
+        STAGED_SWAP_DEPLOYED_AT: '2026-10-01T10:00:00.000Z',
+        DB: 'staging-db',
+        FEATURE: 'on'
+      }
+    }
+  })
+
+const LOCK = 'staged-swap-lock'
+let emu: Emulator
+
+beforeAll(async () => {
+  emu = await startEmulator({ delays: { lroMs: 100, kuduDeployMs: 100 }, retryAfterSeconds: 0 })
+})
+afterAll(async () => {
+  await emu.close()
+})
+
+/** The runner's cancel: SIGINT, SIGTERM 7.5 s later, a kill 2.5 s after that. */
+const runnerCancel = (afterMs: number): RunOptions => ({
+  signals: [
+    { afterMs, signal: 'SIGINT' },
+    { afterMs: afterMs + 7500, signal: 'SIGTERM' }
+  ],
+  killAfterMs: afterMs + 10_000
+})
+
+const swaps = (app: string, since: number): number =>
+  emu.requests
+    .slice(since)
+    .filter(r => r.path.includes(`/sites/${app}/`) && r.path.split('?')[0].endsWith('/slotsswap'))
+    .length
+
+const inputs = async (app: string): Promise<Record<string, string>> => ({
+  'app-name': app,
+  package: await zipFile(site('v2')),
+  version: 'v2',
+  ...SMOKE,
+  'smoke-timeout': '40'
+})
+
+/** Production smoke answers only after 20 s: a cancel lands while production is being checked. */
+function slowProductionSmoke(): void {
+  // The slot's smoke is the first /health request; every later one (production's) is slow.
+  emu.fault({
+    service: 'site',
+    method: 'GET',
+    path: '/health',
+    nth: 2,
+    times: 1000,
+    kind: { delayMs: 20_000 }
+  })
+}
+
+describe('cancellation', () => {
+  it('before the swap: no swap, production untouched, lock released, exit non-zero', async () => {
+    const app = standardApp(emu)
+    emu.kudu.hangNextDeployment(app, 'staging')
+    const since = emu.requests.length
+    const run = await runAction(emu, await inputs(app), runnerCancel(6000))
+    expect(run.signal).toBeNull()
+    expect(run.code).toBe(1)
+    expect(run.durationMs).toBeLessThan(6000 + 7500)
+    expect(errors(run)).toHaveLength(1)
+    expect(errors(run)[0]).toMatch(
+      /cancelled during 'Deploy to staging'.*Production was not changed/
+    )
+    expect(run.outputs).toMatchObject({
+      result: 'failed',
+      swapped: 'false',
+      'rolled-back': 'false'
+    })
+    expect(swaps(app, since)).toBe(0)
+    expect(await serves(emu, app, 'production')).toBe('v1')
+    expect(emu.state.sites.get(app)!.slots.get('production')!.tags[LOCK]).toBeUndefined()
+    // The post step finds nothing left to do.
+    const post = await runAction(emu, await inputs(app), { env: postEnv(run) })
+    expect(post.code).toBe(0)
+    expect(post.stdout).toContain('nothing left to finish')
+    expect(swaps(app, since)).toBe(0)
+  })
+
+  it('after the swap, during production smoke: swapped back before the runner kills it', async () => {
+    const app = standardApp(emu)
+    slowProductionSmoke()
+    const since = emu.requests.length
+    try {
+      const run = await runAction(emu, await inputs(app), runnerCancel(7000))
+      expect(run.signal).toBeNull()
+      expect(run.code).toBe(1)
+      // Without the cancel, the slow production smoke would pass after 20 s and the run succeed.
+      expect(run.durationMs).toBeLessThan(7000 + 7500)
+      expect(run.outputs).toMatchObject({
+        result: 'rolled-back',
+        swapped: 'false',
+        'rolled-back': 'true',
+        'deployed-version': 'v1'
+      })
+      expect(errors(run)[0]).toMatch(/interrupted during smoke in production.*swapped back/)
+      expect(swaps(app, since)).toBe(2)
+      emu.clearFaults()
+      expect(await serves(emu, app, 'production')).toBe('v1')
+      expect(await serves(emu, app, 'staging')).toBe('v2')
+      expect(emu.state.sites.get(app)!.slots.get('production')!.tags[LOCK]).toBeUndefined()
+      const post = await runAction(emu, await inputs(app), { env: postEnv(run) })
+      expect(post.stdout).toContain('nothing left to finish')
+      expect(swaps(app, since)).toBe(2)
+    } finally {
+      emu.clearFaults()
+    }
+  })
+
+  it('killed after the swap before production smoke passed: the post step swaps back and unlocks', async () => {
+    const app = standardApp(emu)
+    slowProductionSmoke()
+    const since = emu.requests.length
+    try {
+      const main = await runAction(emu, await inputs(app), { killAfterMs: 7000 })
+      expect(main.signal).toBe('SIGKILL')
+      emu.clearFaults()
+      // The kill left production on the new build, never smoked there, and the lock held.
+      expect(swaps(app, since)).toBe(1)
+      expect(await serves(emu, app, 'production')).toBe('v2')
+      expect(emu.state.sites.get(app)!.slots.get('production')!.tags[LOCK]).toBeDefined()
+      expect(main.state.isPost).toBe('true')
+
+      const post = await runAction(emu, await inputs(app), { env: postEnv(main) })
+      expect(errors(post)).toEqual([])
+      expect(post.code).toBe(0)
+      expect(post.stdout).toMatch(/serves v2, which never passed smoke there; swapping v1 back/)
+      expect(swaps(app, since)).toBe(2)
+      expect(await serves(emu, app, 'production')).toBe('v1')
+      expect(await serves(emu, app, 'staging')).toBe('v2')
+      expect(emu.state.sites.get(app)!.slots.get('production')!.tags[LOCK]).toBeUndefined()
+    } finally {
+      emu.clearFaults()
+    }
+  })
+})

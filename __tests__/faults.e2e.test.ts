@@ -1,0 +1,297 @@
+// Fault injection: fast-check generates schedules of faults over the request positions of a deploy
+// (ARM reads and writes, the lock's tag calls, the swap, LRO polls, Kudu publish and polls, smoke
+// GETs) x fault kinds; the bundled action runs against each, then its post step as the runner would,
+// and the promise is checked: production serves a version that passed smoke (v1 unless the run
+// reports success), outputs and exit code tell the truth, no swap is left half-done, the lock is
+// released, and the run ended within `timeout` plus a small margin.
+// Reproduce a failure with FAULTS_SEED=<seed printed below>; FAULTS_RUNS sets the number of schedules.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import fc from 'fast-check'
+import { startEmulator, type Emulator, type FaultKind } from '../test/emulator/index.js'
+import { shopApp } from '../test/apps.js'
+import { site, zipFile } from '../test/packages.js'
+import { errors, postEnv, runAction } from '../test/run-action.js'
+
+/** The standard app, with staging's non-sticky settings equal to production's (no settings drift). */
+const standardApp = (e: Emulator): string =>
+  shopApp(e, {
+    slotSettings: {
+      staging: {
+        STAGED_SWAP_VERSION: 'v0',
+        STAGED_SWAP_DEPLOYED_AT: '2026-10-01T10:00:00.000Z',
+        DB: 'staging-db',
+        FEATURE: 'on'
+      }
+    }
+  })
+
+const TIMEOUT_S = 20
+/**
+ * Beyond `timeout` a run may still swap back (the RESCUE bound, up to 5 min on real Azure: protecting
+ * production outranks the deadline). Against the emulator a swap back takes about 1.5 s, and process
+ * start and exit about 1 s, so 10 s covers it.
+ */
+const MARGIN_MS = 10_000
+const RUNS = Number(process.env.FAULTS_RUNS ?? 30)
+const SEED = Number(process.env.FAULTS_SEED ?? Date.now() % 2 ** 31)
+
+interface Position {
+  name: string
+  service: 'arm' | 'kudu' | 'site'
+  method: string
+  path: (app: string) => RegExp
+}
+
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const armSite = (app: string): string => `/providers/Microsoft\\.Web/sites/${esc(app)}`
+
+const POSITIONS: Position[] = [
+  {
+    // Without resource-group the app is found by listing the subscription's sites.
+    name: 'ARM list sites',
+    service: 'arm',
+    method: 'GET',
+    path: () => /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Web\/sites\?/
+  },
+  {
+    name: 'ARM GET slot',
+    service: 'arm',
+    method: 'GET',
+    path: a => new RegExp(`${armSite(a)}/slots/staging\\?`)
+  },
+  {
+    name: 'ARM list app settings',
+    service: 'arm',
+    method: 'POST',
+    path: a => new RegExp(`${armSite(a)}/(slots/staging/)?config/appsettings/list`)
+  },
+  {
+    name: 'ARM GET slotConfigNames',
+    service: 'arm',
+    method: 'GET',
+    path: a => new RegExp(`${armSite(a)}/config/slotConfigNames`, 'i')
+  },
+  {
+    name: 'ARM PUT slot app settings',
+    service: 'arm',
+    method: 'PUT',
+    path: a => new RegExp(`${armSite(a)}/slots/staging/config/appsettings`)
+  },
+  {
+    name: 'ARM GET lock tag',
+    service: 'arm',
+    method: 'GET',
+    path: a => new RegExp(`${armSite(a)}/providers/Microsoft\\.Resources/tags/default`)
+  },
+  {
+    name: 'ARM PATCH lock tag',
+    service: 'arm',
+    method: 'PATCH',
+    path: a => new RegExp(`${armSite(a)}/providers/Microsoft\\.Resources/tags/default`)
+  },
+  {
+    name: 'ARM POST swap',
+    service: 'arm',
+    method: 'POST',
+    path: a => new RegExp(`${armSite(a)}/slots/staging/slotsswap`)
+  },
+  {
+    name: 'ARM GET operation poll',
+    service: 'arm',
+    method: 'GET',
+    path: a => new RegExp(`${armSite(a)}/operationresults/`, 'i')
+  },
+  { name: 'Kudu POST publish', service: 'kudu', method: 'POST', path: () => /^\/api\/publish/ },
+  {
+    name: 'Kudu GET deployment',
+    service: 'kudu',
+    method: 'GET',
+    path: () => /^\/api\/deployments/
+  },
+  { name: 'site GET smoke', service: 'site', method: 'GET', path: () => /^\/health/ }
+]
+
+type Kind = { label: string; kind: FaultKind }
+const KINDS: Kind[] = [
+  { label: '429 Retry-After 1', kind: { status: 429, retryAfter: 1 } },
+  { label: '429 Retry-After 0', kind: { status: 429, retryAfter: 0 } },
+  { label: '408', kind: { status: 408 } },
+  { label: '409', kind: { status: 409 } },
+  { label: '500', kind: { status: 500 } },
+  { label: '503', kind: { status: 503, retryAfter: 1 } },
+  { label: 'drop before apply', kind: { drop: true } },
+  { label: 'drop after apply', kind: { dropAfter: true } },
+  { label: 'slow 1.5 s', kind: { delayMs: 1500 } },
+  { label: 'slow 4 s', kind: { delayMs: 4000 } }
+]
+
+interface Fault {
+  position: number
+  kind: number
+  nth: number
+  times: number
+}
+interface Schedule {
+  faults: Fault[]
+  kudu: 'ok' | 'fail' | 'hang'
+}
+
+const scheduleArb: fc.Arbitrary<Schedule> = fc.record({
+  faults: fc.array(
+    fc.record({
+      position: fc.integer({ min: 0, max: POSITIONS.length - 1 }),
+      kind: fc.integer({ min: 0, max: KINDS.length - 1 }),
+      nth: fc.integer({ min: 1, max: 3 }),
+      times: fc.integer({ min: 1, max: 3 })
+    }),
+    { minLength: 1, maxLength: 3 }
+  ),
+  // A Kudu deployment that fails or never finishes is rarer: a hang costs the whole timeout.
+  kudu: fc.constantFrom<Schedule['kudu']>('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'fail', 'hang')
+})
+
+const describeSchedule = (s: Schedule): string =>
+  [
+    ...s.faults.map(
+      f => `${POSITIONS[f.position].name} #${f.nth}x${f.times}: ${KINDS[f.kind].label}`
+    ),
+    `kudu ${s.kudu}`
+  ].join('; ')
+
+let emu: Emulator
+let v2zip: string
+const faulted = new Set<string>()
+const kindsHit = new Set<string>()
+const outcomes: Record<string, number> = {}
+let schedules = 0
+
+beforeAll(async () => {
+  emu = await startEmulator({
+    delays: { lroMs: 100, kuduDeployMs: 100, siteStartMs: 0 },
+    retryAfterSeconds: 0
+  })
+  v2zip = await zipFile(site('v2'))
+  console.log(`faults: seed ${SEED}, ${RUNS} schedules (FAULTS_SEED=${SEED} reproduces them)`)
+})
+afterAll(async () => {
+  console.log(
+    `faults: ${schedules} schedules ran; ${faulted.size} of ${POSITIONS.length} request positions faulted (${[...faulted].join(', ')}); kinds that fired: ${[...kindsHit].join(', ')}; outcomes ${JSON.stringify(outcomes)}`
+  )
+  await emu.close()
+})
+
+async function record(app: string, slot: string): Promise<{ served: string; recorded: string }> {
+  const served = (await emu.serve(app, slot, '/version')).body
+  const recorded = emu.state.sites.get(app)!.slots.get(slot)!.appSettings.STAGED_SWAP_VERSION
+  return { served, recorded }
+}
+
+describe('fault injection', () => {
+  it(
+    'production only ever serves a version that passed smoke, whatever fails',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(scheduleArb, async schedule => {
+          schedules++
+          emu.clearFaults()
+          const app = standardApp(emu)
+          for (const f of schedule.faults) {
+            const p = POSITIONS[f.position]
+            emu.fault({
+              service: p.service,
+              method: p.method,
+              path: p.path(app),
+              nth: f.nth,
+              times: f.times,
+              kind: KINDS[f.kind].kind
+            })
+          }
+          if (schedule.kudu === 'fail') emu.kudu.failNextDeployment(app, 'staging', 'npm ERR!')
+          if (schedule.kudu === 'hang') emu.kudu.hangNextDeployment(app, 'staging')
+          const hosts = new Set(
+            [...emu.state.sites.get(app)!.slots.values()].flatMap(s => [
+              s.defaultHostName,
+              s.scmHostName
+            ])
+          )
+          const since = emu.requests.length
+          const unmodelled = emu.unmodelled.length
+          const inputs = {
+            'app-name': app,
+            package: v2zip,
+            version: 'v2',
+            'smoke-urls': '/health status=200 contains=healthy',
+            'smoke-interval': '0.2',
+            'smoke-timeout': '3',
+            timeout: `${TIMEOUT_S}s`
+          }
+          const run = await runAction(emu, inputs, { killAfterMs: TIMEOUT_S * 1000 + 60_000 })
+          // The runner then runs the post step (post-if: always()) with the main step's state.
+          const post = await runAction(emu, inputs, { env: postEnv(run) })
+          emu.clearFaults()
+
+          for (const r of emu.requests.slice(since)) {
+            if (!r.fault) continue
+            const at = POSITIONS.find(
+              p =>
+                p.service === r.service &&
+                p.method === r.method &&
+                (r.service === 'arm'
+                  ? p.name === 'ARM list sites' || r.path.includes(`/sites/${app}`)
+                  : hosts.has(r.host)) &&
+                p.path(app).test(r.path)
+            )
+            if (at) faulted.add(at.name)
+            kindsHit.add(r.fault)
+          }
+          const result = run.outputs.result
+          outcomes[result] = (outcomes[result] ?? 0) + 1
+          const context = `schedule: ${describeSchedule(schedule)}\nresult ${result}, exit ${run.code}\n${run.stdout.slice(-4000)}\n${run.stderr.slice(-2000)}\npost:\n${post.stdout.slice(-1500)}`
+
+          const prod = await record(app, 'production')
+          const slot = await record(app, 'staging')
+          const checks: Array<[string, boolean]> = [
+            // Exit code and result agree, and an error line explains every failure.
+            ['exit code matches result', (run.code === 0) === (result === 'success')],
+            [
+              'one ::error:: per failure',
+              run.code === 0 ? errors(run).length === 0 : errors(run).length === 1
+            ],
+            [
+              'result is known',
+              ['success', 'failed', 'smoke-failed', 'rolled-back'].includes(result)
+            ],
+            // Production serves a version that passed smoke: v2 only when the run says success.
+            ['production v2 only on success', prod.served === (result === 'success' ? 'v2' : 'v1')],
+            ['deployed-version tells the truth', run.outputs['deployed-version'] === prod.served],
+            ['swapped tells the truth', run.outputs.swapped === String(result === 'success')],
+            // No half-done swap: production's record is what it serves; each slot holds one version.
+            ['production record = served', prod.recorded === prod.served],
+            ['slot holds a known version', ['v0', 'v1', 'v2'].includes(slot.served)],
+            ['slots differ', slot.served !== prod.served],
+            // Within the bound, and nothing left for anyone else to clean up.
+            ['within timeout + margin', run.durationMs <= TIMEOUT_S * 1000 + MARGIN_MS],
+            ['post step ok', post.code === 0],
+            ['post had no swap to undo', !/swapping .* back/.test(post.stdout)],
+            [
+              'lock released',
+              emu.state.sites.get(app)!.slots.get('production')!.tags['staged-swap-lock'] ===
+                undefined
+            ],
+            ['no unmodelled calls', emu.unmodelled.length === unmodelled]
+          ]
+          const failed = checks.filter(([, pass]) => !pass).map(([name]) => name)
+          const ok = failed.length === 0
+          if (!ok) {
+            console.log(
+              `faults: FAILED ${failed.join(', ')}\n${context}\nproduction ${JSON.stringify(prod)} staging ${JSON.stringify(slot)} duration ${run.durationMs} ms`
+            )
+          }
+          expect(ok).toBe(true)
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true }
+      )
+    },
+    RUNS * (TIMEOUT_S * 1000 + 70_000)
+  )
+})

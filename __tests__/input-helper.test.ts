@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import fs from 'node:fs'
+import path from 'node:path'
+import { getSettings, InputError, parseSmokeUrls } from '../src/input-helper.js'
+import { folder, zipFile } from '../test/packages.js'
+import { tempDir } from '../test/run-action.js'
+
+const saved = { ...process.env }
+let zip: string
+
+function setInputs(inputs: Record<string, string>): void {
+  for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key]
+  for (const [name, value] of Object.entries(inputs))
+    process.env[`INPUT_${name.toUpperCase()}`] = value
+}
+
+function failure(inputs: Record<string, string>): InputError {
+  setInputs(inputs)
+  try {
+    getSettings()
+  } catch (error) {
+    if (error instanceof InputError) return error
+    throw error
+  }
+  throw new Error('expected an InputError')
+}
+
+beforeEach(async () => {
+  zip ??= await zipFile({ 'index.html': 'hi' })
+  process.env.GITHUB_SHA = 'abc123'
+})
+afterEach(() => {
+  process.env = { ...saved }
+})
+
+describe('getSettings', () => {
+  it('applies the contract defaults', () => {
+    setInputs({ 'app-name': 'shop', package: zip })
+    const s = getSettings()
+    expect(s).toMatchObject({
+      command: 'deploy',
+      slot: 'staging',
+      targetSlot: 'production',
+      version: 'abc123',
+      swap: true,
+      swapPreview: false,
+      rollbackOnFailure: true,
+      teardown: 'none',
+      createSlot: true,
+      olderThanMs: 86_400_000,
+      timeoutMs: 1_800_000,
+      dryRun: false
+    })
+    expect(s.smoke).toEqual({ checks: [], timeoutMs: 120_000, intervalMs: 5_000 })
+    expect(s.package).toMatchObject({ kind: 'file', type: 'zip' })
+  })
+
+  it('takes a folder as a zip and a .war by its extension', () => {
+    setInputs({ 'app-name': 'shop', package: folder({ 'a.txt': 'a' }) })
+    expect(getSettings().package).toMatchObject({ kind: 'folder', type: 'zip' })
+    const war = path.join(tempDir(), 'app.war')
+    fs.copyFileSync(zip, war)
+    setInputs({ 'app-name': 'shop', package: war })
+    expect(getSettings().package).toMatchObject({ kind: 'file', type: 'war' })
+  })
+
+  it.each([
+    [{ command: 'deploi' }, 'command', /deploy, swap, rollback, cleanup/],
+    [{ teardown: 'destroy' }, 'teardown', /none, stop, delete/],
+    [{ package: '' }, 'package', /required for command deploy/],
+    [{ package: 'does/not/exist.zip' }, 'package', /does not exist/],
+    [{ 'app-name': '' }, 'app-name', /required/],
+    [{ 'app-name': 'bad_name!' }, 'app-name', /not a valid App Service name/],
+    [{ slot: 'stag ing' }, 'slot', /not a valid slot name/],
+    [{ slot: 'production' }, 'slot', /cannot receive the package/],
+    [{ 'smoke-timeout': '10 parsecs' }, 'smoke-timeout', /not a duration/],
+    [{ timeout: '1' }, 'timeout', /too short/],
+    [{ 'smoke-urls': 'health' }, 'smoke-urls', /neither an absolute http\(s\) URL nor a path/],
+    [{ 'smoke-urls': '/health status=abc' }, 'smoke-urls', /not a status code/],
+    [{ 'smoke-urls': '/health expect=ok' }, 'smoke-urls', /not an expectation/],
+    [{ 'swap-preview': 'true', swap: 'false' }, 'swap-preview', /contradicts swap/],
+    [{ swap: 'yes' }, 'swap', /true or false/],
+    [{ command: 'cleanup', teardown: 'none' }, 'teardown', /use stop or delete/],
+    [{ 'client-id': '11111111-1111-1111-1111-111111111111' }, 'tenant-id', /give both or neither/],
+    [{ 'subscription-id': 'my-sub' }, 'subscription-id', /GUID/],
+    [{ 'target-slot': 'staging' }, 'target-slot', /cannot swap with itself/],
+    [{ 'package-type': 'tar' }, 'package-type', /zip, war, jar, ear, static, startup/]
+  ])('rejects %j naming %s', (bad, name, accepted) => {
+    const error = failure({ 'app-name': 'shop', package: zip, ...bad })
+    expect(error.input).toBe(name)
+    expect(error.message).toMatch(accepted)
+    expect(error.message.startsWith(`Input '${name}'`)).toBe(true)
+  })
+
+  it('rejects an empty file, an empty folder and a broken zip', () => {
+    const dir = tempDir()
+    fs.writeFileSync(path.join(dir, 'empty.zip'), '')
+    fs.writeFileSync(path.join(dir, 'broken.zip'), 'PK\u0003\u0004 this is not really a zip')
+    fs.mkdirSync(path.join(dir, 'nothing'))
+    expect(failure({ 'app-name': 'shop', package: path.join(dir, 'empty.zip') }).message).toMatch(
+      /empty \(0 bytes\)/
+    )
+    expect(failure({ 'app-name': 'shop', package: path.join(dir, 'broken.zip') }).message).toMatch(
+      /not a readable zip/
+    )
+    expect(failure({ 'app-name': 'shop', package: path.join(dir, 'nothing') }).message).toMatch(
+      /is empty/
+    )
+  })
+
+  it('needs no package for swap, rollback and cleanup, and accepts slot * only for cleanup', () => {
+    setInputs({
+      'app-name': 'shop',
+      command: 'cleanup',
+      slot: '*',
+      teardown: 'delete',
+      'older-than': '7d'
+    })
+    expect(getSettings()).toMatchObject({
+      command: 'cleanup',
+      slot: '*',
+      olderThanMs: 7 * 86_400_000,
+      package: undefined
+    })
+    expect(failure({ 'app-name': 'shop', command: 'rollback', slot: '*' }).input).toBe('slot')
+    setInputs({ 'app-name': 'shop', command: 'rollback' })
+    expect(getSettings().version).toBeUndefined()
+  })
+})
+
+describe('parseSmokeUrls', () => {
+  it('reads paths, URLs and expectations, skipping blanks and comments', () => {
+    expect(
+      parseSmokeUrls(
+        '/health\n\n# comment\nhttps://shop.example.com/ping status=200,3xx contains="all good"'
+      )
+    ).toEqual([
+      { target: '/health', absolute: false, statuses: [[200, 399]] },
+      {
+        target: 'https://shop.example.com/ping',
+        absolute: true,
+        statuses: [
+          [200, 200],
+          [300, 399]
+        ],
+        contains: 'all good'
+      }
+    ])
+  })
+})

@@ -1,0 +1,131 @@
+// zipFolder: the zip it streams is checked with independent readers (`unzip -t` when installed,
+// and yauzl), for symlinks, loops, empty folders, many files and a large file.
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import yauzl from 'yauzl'
+import { zipFolder } from '../src/package.js'
+
+const roots: string[] = []
+afterAll(() => roots.forEach(r => fs.rmSync(r, { recursive: true, force: true })))
+
+function tree(files: Record<string, string | Buffer>, dirs: string[] = []): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'staged-swap-zip-'))
+  roots.push(root)
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true })
+    fs.writeFileSync(path.join(root, name), content)
+  }
+  for (const dir of dirs) fs.mkdirSync(path.join(root, dir), { recursive: true })
+  return root
+}
+
+async function zipTo(root: string): Promise<string> {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'staged-swap-zipout-')), 'p.zip')
+  roots.push(path.dirname(file))
+  await pipeline(zipFolder(root), fs.createWriteStream(file))
+  return file
+}
+
+/** Every entry with its content, read by yauzl with CRC and size checks. */
+function readZip(file: string): Promise<Map<string, Buffer | 'dir'>> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, validateEntrySizes: true }, (err, zip) => {
+      if (err || !zip) return reject(err)
+      const entries = new Map<string, Buffer | 'dir'>()
+      zip.on('error', reject)
+      zip.on('end', () => resolve(entries))
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (entry.fileName.endsWith('/')) {
+          entries.set(entry.fileName, 'dir')
+          return zip.readEntry()
+        }
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e)
+          const chunks: Buffer[] = []
+          stream.on('data', (c: Buffer) => chunks.push(c))
+          stream.on('error', reject)
+          stream.on('end', () => {
+            entries.set(entry.fileName, Buffer.concat(chunks))
+            zip.readEntry()
+          })
+        })
+      })
+      zip.readEntry()
+    })
+  })
+}
+
+const HAS_UNZIP = spawnSync('unzip', ['-v']).status === 0
+
+function unzipTest(file: string): void {
+  if (!HAS_UNZIP) return
+  const run = spawnSync('unzip', ['-t', '-qq', file], { encoding: 'utf8' })
+  expect(run.stderr + run.stdout).toBe('')
+  expect(run.status).toBe(0)
+}
+
+describe('zipFolder', () => {
+  it('zips files and nested folders and keeps empty folders', async () => {
+    const root = tree(
+      { 'index.html': '<h1>hi</h1>', 'a/b/c.txt': 'c', 'img/x.png': randomBytes(2000) },
+      ['empty', 'a/also-empty']
+    )
+    const file = await zipTo(root)
+    unzipTest(file)
+    const entries = await readZip(file)
+    expect([...entries.keys()].sort()).toEqual(
+      ['a/also-empty/', 'a/b/c.txt', 'empty/', 'img/x.png', 'index.html'].sort()
+    )
+    expect(entries.get('a/b/c.txt')!.toString()).toBe('c')
+    expect(entries.get('img/x.png')).toEqual(fs.readFileSync(path.join(root, 'img/x.png')))
+  })
+
+  it('follows symlinks to files and folders, skips broken links and loops', async () => {
+    const outside = tree({ 'shared/lib.js': 'lib', 'file.txt': 'target' })
+    const root = tree({ 'app/main.js': 'main' })
+    fs.symlinkSync(path.join(outside, 'shared'), path.join(root, 'linked-dir'))
+    fs.symlinkSync(path.join(outside, 'file.txt'), path.join(root, 'linked-file.txt'))
+    fs.symlinkSync(path.join(root, 'missing'), path.join(root, 'broken'))
+    fs.symlinkSync(root, path.join(root, 'app', 'loop'))
+    const file = await zipTo(root)
+    unzipTest(file)
+    const entries = await readZip(file)
+    expect([...entries.keys()].sort()).toEqual(
+      ['app/main.js', 'linked-dir/lib.js', 'linked-file.txt'].sort()
+    )
+    expect(entries.get('linked-file.txt')!.toString()).toBe('target')
+    expect(entries.get('linked-dir/lib.js')!.toString()).toBe('lib')
+  })
+
+  it('zips many small files', async () => {
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 3000; i++)
+      files[`d${i % 30}/f${i}.js`] = `export const v = ${i}\n`.repeat(i % 7)
+    const root = tree(files)
+    const file = await zipTo(root)
+    unzipTest(file)
+    const entries = await readZip(file)
+    expect(entries.size).toBe(3000)
+    expect(entries.get('d7/f1237.js')!.toString()).toBe(files['d7/f1237.js'])
+  })
+
+  it('streams a large file whole', async () => {
+    const big = Buffer.concat([randomBytes(24 << 20), Buffer.alloc(16 << 20, 'text ')])
+    const root = tree({ 'big.bin': big, 'small.txt': 'x' })
+    const file = await zipTo(root)
+    unzipTest(file)
+    const entries = await readZip(file)
+    expect((entries.get('big.bin') as Buffer).equals(big)).toBe(true)
+  })
+
+  it('fails the stream when the folder is missing', async () => {
+    await expect(zipTo(path.join(os.tmpdir(), 'staged-swap-no-such-folder'))).rejects.toThrow(
+      /ENOENT/
+    )
+  })
+})
