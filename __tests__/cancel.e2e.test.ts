@@ -151,4 +151,120 @@ describe('cancellation', () => {
       emu.clearFaults()
     }
   })
+
+  it('killed during a canary: the post step clears the routing that sends users to the unverified build', async () => {
+    const app = standardApp(emu)
+    const rules = () =>
+      (
+        emu.state.sites.get(app)!.slots.get('production')!.siteConfig.experiments as
+          { rampUpRules?: Array<{ reroutePercentage: number }> } | undefined
+      )?.rampUpRules ?? []
+    const main = await runAction(
+      emu,
+      { ...(await inputs(app)), canary: '50%:60s' },
+      { killAfterMs: 9000 }
+    )
+    expect(main.signal).toBe('SIGKILL')
+    // The kill left half of production's users on v2, which no production smoke has passed.
+    expect(rules().map(r => r.reroutePercentage)).toEqual([50])
+    const since = emu.requests.length
+    const post = await runAction(emu, await inputs(app), { env: postEnv(main) })
+    expect(errors(post)).toEqual([])
+    expect(post.code).toBe(0)
+    expect(post.stdout).toMatch(/production may still route traffic to staging; clearing it/)
+    expect(rules()).toEqual([])
+    expect(swaps(app, since)).toBe(0)
+    for (let i = 0; i < 20; i++) expect(await serves(emu, app, 'production')).toBe('v1')
+    expect(emu.state.sites.get(app)!.slots.get('production')!.tags[LOCK]).toBeUndefined()
+  })
+
+  it('killed during a swap preview: the post step resets the slot to its own settings', async () => {
+    const app = standardApp(emu)
+    const staging = () => emu.state.sites.get(app)!.slots.get('staging')!
+    // The slot's first smoke passes; the smoke with production's settings (the preview) hangs.
+    emu.fault({
+      service: 'site',
+      method: 'GET',
+      path: '/health',
+      nth: 2,
+      times: 1000,
+      kind: { delayMs: 20_000 }
+    })
+    try {
+      const main = await runAction(
+        emu,
+        { ...(await inputs(app)), 'swap-preview': 'true' },
+        { killAfterMs: 7000 }
+      )
+      expect(main.signal).toBe('SIGKILL')
+      expect(staging().preview).not.toBeNull()
+      expect(staging().appSettings.DB).toBe('prod-db')
+      emu.clearFaults()
+      const post = await runAction(emu, await inputs(app), { env: postEnv(main) })
+      expect(errors(post)).toEqual([])
+      expect(post.stdout).toMatch(/cancelled the swap preview/)
+      expect(staging().preview).toBeNull()
+      expect(staging().appSettings.DB).toBe('staging-db')
+      expect(await serves(emu, app, 'production')).toBe('v1')
+    } finally {
+      emu.clearFaults()
+    }
+  })
+
+  it('killed with a GitHub deployment in progress: the post step marks it as errored', async () => {
+    const app = standardApp(emu)
+    const repo = `octo/cancel-${process.pid}`
+    emu.kudu.hangNextDeployment(app, 'staging')
+    const main = await runAction(
+      emu,
+      { ...(await inputs(app)), environment: 'production', 'github-token': emu.github.token },
+      { killAfterMs: 6000, env: { GITHUB_REPOSITORY: repo } }
+    )
+    expect(main.signal).toBe('SIGKILL')
+    const deployment = emu.github.deployments.find(d => d.repo === repo)!
+    expect(deployment.statuses.map(s => s.state)).toEqual(['in_progress'])
+    const post = await runAction(
+      emu,
+      { ...(await inputs(app)), environment: 'production', 'github-token': emu.github.token },
+      { env: { ...postEnv(main), GITHUB_REPOSITORY: repo } }
+    )
+    expect(errors(post)).toEqual([])
+    expect(deployment.statuses.map(s => s.state)).toEqual(['in_progress', 'error'])
+    expect(deployment.statuses[1].description).toMatch(/stopped before it finished/)
+    expect(await serves(emu, app, 'production')).toBe('v1')
+  })
+
+  it('killed before ARM answered the swap: the post step watches production and swaps back', async () => {
+    const app = standardApp(emu)
+    const since = emu.requests.length
+    // The swap takes 6 s in Azure and its 202 is held back: the kill lands with no operation URL.
+    emu.fault({
+      service: 'arm',
+      method: 'POST',
+      path: /\/slotsswap\?/,
+      times: 1,
+      kind: { delayMs: 20_000 }
+    })
+    const lroMs = emu.delays.lroMs
+    emu.delays.lroMs = 6000
+    try {
+      const main = await runAction(emu, await inputs(app), {
+        killWhen: () => swaps(app, since) >= 1
+      })
+      expect(main.signal).toBe('SIGKILL')
+      expect(JSON.parse(main.state.swap)).toMatchObject({ pending: true })
+      expect(JSON.parse(main.state.swap).operationUrl).toBeUndefined()
+      // Production still serves v1 when the post step starts; the swap lands a few seconds later.
+      expect(await serves(emu, app, 'production')).toBe('v1')
+      const post = await runAction(emu, await inputs(app), { env: postEnv(main) })
+      expect(errors(post)).toEqual([])
+      expect(post.stdout).toMatch(/got no answer before the main step ended; watching production/)
+      expect(post.stdout).toMatch(/serves v2, which never passed smoke there; swapping v1 back/)
+      expect(swaps(app, since)).toBe(2)
+      expect(await serves(emu, app, 'production')).toBe('v1')
+    } finally {
+      emu.delays.lroMs = lroMs
+      emu.clearFaults()
+    }
+  })
 })

@@ -79,7 +79,7 @@ describe('swap plan and settings-drift gate', () => {
     noValues(run.stdout + run.summary)
   })
 
-  it('gates command: swap at the swap itself and shows the plan in the summary', async () => {
+  it('gates command: swap before any write and shows the plan in the summary', async () => {
     const app = driftingApp()
     const staged = await runAction(emu, {
       'app-name': app,
@@ -89,8 +89,11 @@ describe('swap plan and settings-drift gate', () => {
       ...SMOKE
     })
     expect(staged.outputs.result).toBe('success')
+    const before = emu.writes().length
     const run = await runAction(emu, { 'app-name': app, command: 'swap', ...SMOKE })
     expect(run.code).toBe(1)
+    // Refused by the read-only check before the lock: not even the lock's tag was written.
+    expect(emu.writes().length).toBe(before)
     expect(run.outputs).toMatchObject({ result: 'failed', swapped: 'false' })
     expect(errors(run)[0]).toMatch(/ONLY_IN_PROD would disappear/)
     expect(swaps(app)).toEqual([])
@@ -143,5 +146,33 @@ describe('swap plan and settings-drift gate', () => {
       /\| `DB` \| app setting \| stays \| `#[0-9a-f]{8}` \| `#[0-9a-f]{8}` \| stays \(slot setting\) \|/
     )
     expect(run.summary).toMatch(/1 setting\(s\) move with the same value/)
+  })
+
+  it('shows the plan in the dry run of command: swap and changes nothing', async () => {
+    const app = shopApp(emu, { appSettings: PROD, slotSettings: { staging: STAGING } })
+    const staged = await runAction(emu, {
+      'app-name': app,
+      package: await zipFile(site('v2')),
+      version: 'v2',
+      swap: 'false',
+      'allow-settings-drift': 'ONLY_IN_PROD, PAYMENTS_API_KEY',
+      ...SMOKE
+    })
+    expect(staged.outputs.result).toBe('success')
+    const before = emu.writes().length
+    const run = await runAction(emu, {
+      'app-name': app,
+      command: 'swap',
+      'dry-run': 'true',
+      'allow-settings-drift': 'ONLY_IN_PROD, PAYMENTS_API_KEY',
+      ...SMOKE
+    })
+    expect(errors(run)).toEqual([])
+    expect(run.outputs.result).toBe('success')
+    expect(emu.writes().length).toBe(before)
+    expect(run.summary).toContain('### Swap plan: settings')
+    expect(run.summary).toMatch(/\| `ONLY_IN_PROD` \| .* \| ⚠️ allowed: removed \|/)
+    expect(await serves(emu, app, 'production')).toBe('v1')
+    noValues(run.stdout + run.summary)
   })
 })

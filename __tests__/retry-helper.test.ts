@@ -1,10 +1,28 @@
 import { describe, expect, it } from '@jest/globals'
-import { RestError, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline'
-import { backoffDelay, isTransient, retryAfterMs, withRetry } from '../src/retry-helper.js'
+import {
+  RestError,
+  createHttpHeaders,
+  createPipelineRequest,
+  type PipelineRequest,
+  type PipelineResponse
+} from '@azure/core-rest-pipeline'
+import {
+  backoffDelay,
+  conflictRetryPolicy,
+  isTransient,
+  noBlindRetryPolicy,
+  retryAfterMs,
+  UnsureOutcomeError,
+  withRetry
+} from '../src/retry-helper.js'
 
-function httpError(status: number, headers: Record<string, string> = {}): RestError {
+function httpError(
+  status: number,
+  headers: Record<string, string> = {},
+  message = `HTTP ${status}`
+): RestError {
   const request = createPipelineRequest({ url: 'https://example.test/' })
-  return new RestError(`HTTP ${status}`, {
+  return new RestError(message, {
     statusCode: status,
     response: { status, headers: createHttpHeaders(headers), request }
   })
@@ -20,6 +38,12 @@ describe('isTransient', () => {
   it('treats 409 as transient only when asked', () => {
     expect(isTransient(httpError(409))).toBe(false)
     expect(isTransient(httpError(409), true)).toBe(true)
+  })
+  it('never retries a 409 whose message says waiting will not help', () => {
+    const stopped = "Cannot swap slots for site 'shop' because the 'staging' slot is stopped."
+    expect(isTransient(httpError(409, {}, stopped), true)).toBe(false)
+    expect(isTransient(httpError(409, {}, 'Slot staging already exists.'), true)).toBe(false)
+    expect(isTransient(httpError(409, {}, 'A deployment is in progress.'), true)).toBe(true)
   })
   it('retries dropped connections', () => {
     expect(isTransient(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(
@@ -91,5 +115,105 @@ describe('withRetry', () => {
       )
     ).rejects.toThrow('HTTP 429')
     expect(calls).toBe(1)
+  })
+})
+
+/** A pipeline `next` that answers the given statuses in turn and counts the sends. */
+function answers(
+  ...replies: Array<{ status: number; body?: string; headers?: Record<string, string> }>
+) {
+  const sent: PipelineRequest[] = []
+  const next = async (request: PipelineRequest): Promise<PipelineResponse> => {
+    const reply = replies[Math.min(sent.length, replies.length - 1)]
+    sent.push(request)
+    return {
+      request,
+      status: reply.status,
+      headers: createHttpHeaders(reply.headers ?? {}),
+      bodyAsText: reply.body ?? ''
+    }
+  }
+  return { sent, next }
+}
+
+const armRequest = (method: string, path: string): PipelineRequest =>
+  createPipelineRequest({
+    url: `https://management.azure.com${path}?api-version=2024-11-01`,
+    method: method as 'GET'
+  })
+
+describe('conflictRetryPolicy', () => {
+  const inProgress = JSON.stringify({
+    error: { code: 'Conflict', message: 'An operation is in progress.' }
+  })
+  it('retries a 409 for an operation in progress until it clears', async () => {
+    const { sent, next } = answers(
+      { status: 409, body: inProgress },
+      { status: 409, body: inProgress },
+      { status: 200 }
+    )
+    const response = await conflictRetryPolicy(() => Date.now() + 60_000).sendRequest(
+      armRequest('PUT', '/sites/shop/slots/staging/config/appsettings'),
+      next
+    )
+    expect(response.status).toBe(200)
+    expect(sent).toHaveLength(3)
+  })
+  it('returns a permanent 409 at once', async () => {
+    const stopped = JSON.stringify({
+      error: { code: 'Conflict', message: "The 'staging' slot is stopped." }
+    })
+    const { sent, next } = answers({ status: 409, body: stopped }, { status: 200 })
+    const response = await conflictRetryPolicy(() => Date.now() + 60_000).sendRequest(
+      armRequest('PUT', '/sites/shop/slots/staging/config/web'),
+      next
+    )
+    expect(response.status).toBe(409)
+    expect(sent).toHaveLength(1)
+  })
+  it('gives up when the next attempt would start after the deadline', async () => {
+    const { sent, next } = answers({ status: 409, body: inProgress })
+    const response = await conflictRetryPolicy(() => Date.now() + 100).sendRequest(
+      armRequest('GET', '/sites/shop'),
+      next
+    )
+    expect(response.status).toBe(409)
+    expect(sent).toHaveLength(1)
+  })
+  it('never re-sends a swap', async () => {
+    const { sent, next } = answers({ status: 409, body: inProgress }, { status: 200 })
+    const response = await conflictRetryPolicy(() => Date.now() + 60_000).sendRequest(
+      armRequest('POST', '/sites/shop/slots/staging/slotsswap'),
+      next
+    )
+    expect(response.status).toBe(409)
+    expect(sent).toHaveLength(1)
+  })
+})
+
+describe('noBlindRetryPolicy', () => {
+  it('turns an answer the SDK would retry into an UnsureOutcomeError for a swap', async () => {
+    const { next } = answers({ status: 503 })
+    await expect(
+      noBlindRetryPolicy().sendRequest(
+        armRequest('POST', '/sites/shop/slots/staging/slotsswap'),
+        next
+      )
+    ).rejects.toBeInstanceOf(UnsureOutcomeError)
+  })
+  it('lets other requests and final answers through', async () => {
+    const { next } = answers({ status: 503 })
+    expect(
+      (await noBlindRetryPolicy().sendRequest(armRequest('GET', '/sites/shop'), next)).status
+    ).toBe(503)
+    const ok = answers({ status: 200 })
+    expect(
+      (
+        await noBlindRetryPolicy().sendRequest(
+          armRequest('POST', '/sites/shop/slots/staging/slotsswap'),
+          ok.next
+        )
+      ).status
+    ).toBe(200)
   })
 })

@@ -72,8 +72,14 @@ describe('command: swap', () => {
 
   it('re-checks the slot and does not swap when it no longer passes smoke', async () => {
     const app = shopApp(emu, {
+      // No settings drift, so that the smoke re-check is what stops the swap.
       slotSettings: {
-        staging: { STAGED_SWAP_VERSION: 'v2', STAGED_SWAP_DEPLOYED_AT: '2026-11-20T10:00:00.000Z' }
+        staging: {
+          STAGED_SWAP_VERSION: 'v2',
+          STAGED_SWAP_DEPLOYED_AT: '2026-11-20T10:00:00.000Z',
+          DB: 'staging-db',
+          FEATURE: 'on'
+        }
       },
       slotContent: {
         staging: site('v2', { 'routes.json': JSON.stringify({ '/health': { status: 503 } }) })
@@ -81,6 +87,7 @@ describe('command: swap', () => {
     })
     const run = await runAction(emu, { 'app-name': app, command: 'swap', ...SMOKE })
     expect(run.outputs).toMatchObject({ result: 'smoke-failed', swapped: 'false' })
+    expect(errors(run)[0]).toMatch(/no longer passes smoke; no swap happened/)
     expect(await serves(emu, app, 'production')).toBe('v1')
   })
 })

@@ -17,6 +17,7 @@ import type { CanaryStep } from './input-helper.js'
 import { phase, type Report } from './report.js'
 import { describeError, sleep } from './retry-helper.js'
 import type { SmokeReport } from './smoke.js'
+import { saveCanary } from './state-helper.js'
 
 export const ROUTING_COOKIE = 'x-ms-routing-name'
 
@@ -53,6 +54,30 @@ export interface CanaryTarget {
   targetSlot: string
 }
 
+function isOurs(c: Pick<CanaryTarget, 'slot' | 'slotHost'>): (rule: RampUpRule) => boolean {
+  return rule =>
+    rule.actionHostName?.toLowerCase() === c.slotHost.toLowerCase() ||
+    rule.name?.toLowerCase() === c.slot.toLowerCase()
+}
+
+/**
+ * Removes this slot's routing rule from the target, keeping other slots' rules; true when a read
+ * back confirms it is gone. Also used by the post step after a run was killed mid-canary.
+ */
+export async function clearRouting(
+  app: AppRef,
+  c: Pick<CanaryTarget, 'slot' | 'slotHost' | 'targetSlot'>,
+  options: CallOptions,
+  others?: RampUpRule[]
+): Promise<boolean> {
+  const ours = isOurs(c)
+  const keep = others ?? (await readRules(app, c.targetSlot, options)).filter(rule => !ours(rule))
+  await writeRules(app, c.targetSlot, keep, options)
+  const cleared = !(await readRules(app, c.targetSlot, options)).some(ours)
+  if (cleared) saveCanary(undefined)
+  return cleared
+}
+
 /**
  * Runs the steps; true when every pinned smoke passed. `smokePinned` smokes the target's host with
  * the routing cookie (flow.ts's smoke phase). Rules of other slots are kept as they were.
@@ -65,13 +90,13 @@ export async function runCanary(
   bound: { signal: AbortSignal; deadline: number }
 ): Promise<boolean> {
   const options = { abortSignal: bound.signal }
-  const ours = (rule: RampUpRule) =>
-    rule.actionHostName?.toLowerCase() === c.slotHost.toLowerCase() ||
-    rule.name?.toLowerCase() === c.slot.toLowerCase()
+  const ours = isOurs(c)
   const others = (await readRules(c.app, c.targetSlot, options)).filter(rule => !ours(rule))
   const record: CanaryRecord = { steps: steps.map(step => ({ ...step })), cleared: false }
   report.canary = record
   const headers = { cookie: `${ROUTING_COOKIE}=${c.slot}` }
+  // From here until the rule is confirmed gone, a killed run leaves the clearing to the post step.
+  saveCanary({ targetSlot: c.targetSlot, slot: c.slot, slotHost: c.slotHost })
   try {
     for (const step of record.steps) {
       const ok = await phase(report, `Canary ${step.percent}% → ${c.slot}`, async handle => {
@@ -124,8 +149,7 @@ export async function runCanary(
     const rescue = { abortSignal: AbortSignal.timeout(60_000) }
     await phase(report, `Clear traffic routing on ${c.targetSlot}`, async handle => {
       try {
-        await writeRules(c.app, c.targetSlot, others, rescue)
-        record.cleared = !(await readRules(c.app, c.targetSlot, rescue)).some(ours)
+        record.cleared = await clearRouting(c.app, c, rescue, others)
       } catch (error) {
         core.warning(`Clearing the routing failed: ${describeError(error)}`)
       }

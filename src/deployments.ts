@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { getOctokit } from '@actions/github'
 import type { Settings } from './input-helper.js'
 import type { Report } from './report.js'
+import { saveDeployment, type GithubDeploymentState } from './state-helper.js'
 import { runUrl } from './summary.js'
 
 /**
@@ -10,7 +11,7 @@ import { runUrl } from './summary.js'
  * It is a side channel: any failure here is a warning, never a failed deploy.
  */
 
-export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'inactive'
+export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'inactive' | 'error'
 
 export interface DeploymentTracker {
   id: number
@@ -168,6 +169,8 @@ export async function startDeployment(
       logUrl
     }
     core.info(`GitHub deployment ${tracker.id} created for environment '${environment}'.`)
+    // Should the main step be killed before its final status, the post step posts one.
+    saveDeployment({ id: tracker.id, owner, repo, environment })
     await postStatus(tracker, 'in_progress', `staged-swap ${settings.command} running`)
     return tracker
   } catch (error) {
@@ -208,8 +211,33 @@ export async function finishDeployment(
   const { state, description, environmentUrl } = finalStatus(report)
   try {
     await postStatus(tracker, state, description, environmentUrl)
+    saveDeployment(undefined)
     core.info(`GitHub deployment ${tracker.id}: ${state} (${description}).`)
   } catch (error) {
     warn(`post the '${state}' status of deployment ${tracker.id}`, error, tracker.environment)
+  }
+}
+
+/**
+ * The post step's close of a deployment the main step never finished (it was killed): `error`, so
+ * the Environments page does not show a deploy in progress forever.
+ */
+export async function abandonDeployment(
+  state: GithubDeploymentState,
+  token: string,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
+  const tracker: DeploymentTracker = {
+    ...state,
+    octokit: getOctokit(token),
+    logUrl: runUrl(env)
+  }
+  const description =
+    'staged-swap was stopped before it finished; see the run log and the post step'
+  try {
+    await postStatus(tracker, 'error', description)
+    core.info(`GitHub deployment ${state.id}: error (the main step did not finish).`)
+  } catch (error) {
+    warn(`post the 'error' status of deployment ${state.id}`, error, state.environment)
   }
 }

@@ -25,7 +25,7 @@ import {
 } from './retry-helper.js'
 import { smoke, type SmokeReport } from './smoke.js'
 import { assertLockHeld } from './lock.js'
-import { saveSwap } from './state-helper.js'
+import { savePreview, saveSwap } from './state-helper.js'
 import { label, recordOf, type VersionRecord } from './versions.js'
 import { swapPlanPhase } from './drift.js'
 import { warmupPhase } from './warmup.js'
@@ -173,6 +173,8 @@ export async function promote(
   const warmup = await warmupPhase(ctx, t.app, slot.hostName)
 
   if (s.swapPreview) {
+    // Saved first: a run killed during the apply leaves the reset to the post step.
+    savePreview({ slot: s.slot })
     await phase(report, `Apply ${s.targetSlot} settings to ${s.slot} (swap preview)`, () =>
       applySlotConfig(t.app, s.slot, s.targetSlot, armOptions(ctx))
     )
@@ -182,9 +184,7 @@ export async function promote(
       slot.hostName
     )
     if (!preview.healthy) {
-      await phase(report, `Reset ${s.slot} settings (cancel preview)`, () =>
-        resetSlotConfig(t.app, s.slot, { abortSignal: AbortSignal.timeout(RESCUE_MS) })
-      )
+      await cancelPreview(ctx, t.app)
       report.result = 'smoke-failed'
       report.message = `Version ${label(incoming)} failed smoke in ${s.slot} with ${s.targetSlot}'s settings (swap preview); the swap was cancelled and ${s.targetSlot} still serves ${label(outgoing)}.`
       return
@@ -201,10 +201,7 @@ export async function promote(
       { signal: ctx.signal, deadline: ctx.deadline }
     )
     if (!healthy) {
-      if (s.swapPreview)
-        await phase(report, `Reset ${s.slot} settings (cancel preview)`, () =>
-          resetSlotConfig(t.app, s.slot, { abortSignal: AbortSignal.timeout(RESCUE_MS) })
-        )
+      if (s.swapPreview) await cancelPreview(ctx, t.app)
       report.result = 'smoke-failed'
       report.message = `Version ${label(incoming)} failed smoke during the canary (${s.targetSlot} pinned to ${s.slot}); traffic routing was cleared, no swap happened and ${s.targetSlot} serves ${label(outgoing)} to all traffic.`
       return
@@ -237,7 +234,10 @@ export async function promote(
     if (!now || !sameRecord(now, incoming)) {
       // Settled unless the outcome is open; then the post step checks again.
       const open = error instanceof UnsureOutcomeError || ctx.signal.aborted || !now
-      if (!open) saveSwap({ pending: false })
+      if (!open) {
+        saveSwap({ pending: false })
+        if (s.swapPreview) await cancelPreview(ctx, t.app).catch(() => undefined)
+      }
       throw new Error(
         `The swap into ${s.targetSlot} did not happen (${describeError(error)}); ${s.targetSlot} ${now ? `still serves ${label(now)}` : 'could not be read back'}.${warmup?.advice ? ` Warm-up preflight: ${warmup.advice}.` : ''}`,
         { cause: error }
@@ -248,6 +248,8 @@ export async function promote(
       `The swap reported ${describeError(error)}, but ${s.targetSlot} records ${label(incoming)}: it took effect.`
     )
   }
+  // The swap completed the preview (if any): nothing is left to reset.
+  if (s.swapPreview) savePreview(undefined)
   report.swapped = true
   report.deployedVersion = incoming.version
   report.previousVersion = outgoing.version
@@ -320,6 +322,15 @@ export async function promote(
       `${s.targetSlot} serves ${label(incoming)} and passed smoke, but a step after the swap failed (${describeError(error)}); check the phases in the summary.`
     )
   }
+}
+
+/** Undoes a swap preview: the slot gets its own settings back. */
+async function cancelPreview(ctx: RunContext, app: AppRef): Promise<void> {
+  const { settings: s, report } = ctx
+  await phase(report, `Reset ${s.slot} settings (cancel preview)`, () =>
+    resetSlotConfig(app, s.slot, { abortSignal: AbortSignal.timeout(RESCUE_MS) })
+  )
+  savePreview(undefined)
 }
 
 export async function teardown(ctx: RunContext, t: Target): Promise<void> {

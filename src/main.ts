@@ -14,7 +14,8 @@ import { isSuccess, newReport, phase, setOutputs, type Report } from './report.j
 import { describeError } from './retry-helper.js'
 import { rollback } from './rollback.js'
 import { writeSummary } from './summary.js'
-import { isPost, markMainStarted, post, saveApp, saveLock } from './state-helper.js'
+import { post } from './post.js'
+import { isPost, markMainStarted, saveApp, saveLock } from './state-helper.js'
 import { swapCommand } from './swap.js'
 
 const COMMAND = { deploy, swap: swapCommand, rollback, cleanup } as const
@@ -78,11 +79,17 @@ async function execute(settings: Settings, report: Report, cancel: AbortSignal):
       // write, the lock's tag included. Under the lock the command reads everything again.
       core.info('Checking the app before taking its lock (a dry run of the command)…')
       const precheck = newReport({ ...report, dryRun: true })
-      await COMMAND[settings.command]({
-        ...ctx,
-        settings: { ...settings, dryRun: true },
-        report: precheck
-      })
+      try {
+        await COMMAND[settings.command]({
+          ...ctx,
+          settings: { ...settings, dryRun: true },
+          report: precheck
+        })
+      } catch (error) {
+        // What the check read (versions, swap plan, phases) is what the summary shows for the refusal.
+        Object.assign(report, { ...precheck, dryRun: false, plan: [] })
+        throw error
+      }
       if (settings.command === 'cleanup' && precheck.plan.length === 0) {
         // Nothing idle: the checks are the whole run, and a lock would be the only write.
         Object.assign(report, { ...precheck, dryRun: false })

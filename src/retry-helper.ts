@@ -39,9 +39,21 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined
 }
 
+/**
+ * 409s that waiting does not cure (a stopped slot, a name taken): App Service answers 409 for these
+ * as for an operation in progress, and only the message tells them apart.
+ */
+const PERMANENT_CONFLICT = /\bis stopped\b|\balready exists\b|\bnot supported\b/i
+
+export function isPermanentConflict(message: string | undefined | null): boolean {
+  return PERMANENT_CONFLICT.test(message ?? '')
+}
+
 export function isTransient(error: unknown, retryConflict = false): boolean {
   const status = statusOf(error)
-  if (status !== undefined) return TRANSIENT_STATUS.has(status) || (retryConflict && status === 409)
+  if (status === 409)
+    return retryConflict && !isPermanentConflict(error instanceof Error ? error.message : '')
+  if (status !== undefined) return TRANSIENT_STATUS.has(status)
   const code = (error as { code?: unknown } | undefined)?.code
   const causeCode = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code
   return (
@@ -229,7 +241,7 @@ export function conflictRetryPolicy(deadline: () => number, maxAttempts = 6): Pi
         const response = await next(request)
         const retryAfter = retryAfterMs(response.headers.get('retry-after'))
         const retriable =
-          response.status === 409 ||
+          (response.status === 409 && !isPermanentConflict(response.bodyAsText)) ||
           ((response.status === 429 || response.status === 503) && retryAfter === undefined)
         if (!retriable || attempt >= maxAttempts || request.abortSignal?.aborted) return response
         const delay = backoffDelay(attempt, 500, 10_000, retryAfter)

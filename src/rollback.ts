@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { startSite } from './arm.js'
 import { armOptions, type RunContext } from './context.js'
 import { promote, smokePhase } from './flow.js'
+import { swapPlanPhase } from './drift.js'
 import { phase } from './report.js'
 import { describeError } from './retry-helper.js'
 import { readSides } from './swap.js'
@@ -78,6 +79,8 @@ export async function rollback(ctx: RunContext): Promise<void> {
       `Swap '${s.slot}' into ${s.targetSlot} (now serving ${label(inTarget)})`,
       `Smoke ${s.targetSlot}; ${s.rollbackOnFailure ? 'swap back when it fails' : 'leave it when it fails'}`
     ]
+    // Shown, not gated: undoing a swap moves the settings back by design.
+    await swapPlanPhase(ctx, t.app, true)
     report.result = 'success'
     return
   }

@@ -3,6 +3,7 @@ import { readAppSettings } from './arm.js'
 import { armOptions, type RunContext } from './context.js'
 import { promote, resolveTarget, smokePhase, type Target } from './flow.js'
 import { phase } from './report.js'
+import { swapPlanPhase } from './drift.js'
 import { isOlder, label, recordOf, type VersionRecord } from './versions.js'
 
 export interface Sides {
@@ -66,6 +67,9 @@ export async function swapCommand(ctx: RunContext): Promise<void> {
         ? []
         : [`${s.teardown === 'stop' ? 'Stop' : 'Delete'} slot '${s.slot}'`])
     ]
+    // The settings gate runs in the dry run too, so a swap it would refuse fails before any write.
+    const refused = await swapPlanPhase(ctx, t.app, true)
+    if (refused) throw new Error(refused)
     report.result = 'success'
     return
   }

@@ -66,8 +66,8 @@ export async function warmupPreflight(
     const response = await web({
       url: new URL(path, `https://${hostName}`).toString(),
       method: 'GET',
-      abortSignal: signal,
-      timeout: 10_000,
+      // AbortSignal.timeout, not the pipeline's `timeout`, whose timer outlives a failed request.
+      abortSignal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
       headers: { 'cache-control': 'no-cache' }
     })
     status = response.status

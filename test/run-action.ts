@@ -42,6 +42,8 @@ export interface RunOptions {
   signals?: Array<{ afterMs: number; signal: NodeJS.Signals }>
   /** Kill the process when it runs longer than this. */
   killAfterMs?: number
+  /** Kill the process as soon as this returns true (checked every 10 ms). */
+  killWhen?: () => boolean
   cwd?: string
 }
 
@@ -109,11 +111,15 @@ export async function runAction(
     setTimeout(() => child.kill(signal), afterMs)
   )
   const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 110_000)
+  const watcher = options.killWhen
+    ? setInterval(() => options.killWhen!() && child.kill('SIGKILL'), 10)
+    : undefined
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve =>
     child.on('close', (c, s) => resolve([c, s]))
   )
   timers.forEach(clearTimeout)
   clearTimeout(killer)
+  clearInterval(watcher)
   const run: ActionRun = {
     code,
     signal,

@@ -69,6 +69,8 @@ export interface Emulator {
   env(): Record<string, string>
   addApp(spec: AppSpec): AppInfo
   state: EmulatorState
+  /** the scripted Azure delays, changeable between (or during) runs */
+  delays: Delays
   serve(
     app: string,
     slot: string,
@@ -190,6 +192,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}`
       }
     },
+    delays: emu.delays,
     addApp(spec) {
       const site = addApp(state, spec)
       return {
