@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { formatLock, lockOwner, parseLock } from '../src/lock.js'
+import { formatLock, lockOwner, parseLock, settleMs } from '../src/lock.js'
 
 describe('lock tag values', () => {
   it('round-trips owner and expiry', () => {
@@ -19,5 +19,10 @@ describe('lock tag values', () => {
     expect(a).toMatch(/^octo\/shop run 42\.2 #[0-9a-f]{8}$/)
     expect(lockOwner(env)).not.toBe(a)
     expect(lockOwner({})).toMatch(/^local run #[0-9a-f]{8}$/)
+  })
+  it('lets a claim settle for four read + write round trips, within 250 ms and 5 s', () => {
+    expect(settleMs(5, 5)).toBe(250)
+    expect(settleMs(200, 400)).toBe(2400)
+    expect(settleMs(2000, 3000)).toBe(5000)
   })
 })

@@ -27,7 +27,14 @@ import type { ConnStringValueTypePair, Site, SiteConfig } from '@azure/arm-appse
 import { isRestError } from '@azure/core-rest-pipeline'
 import type { OperationState, PollerLike } from '@azure/core-lro'
 import { debugLogPolicy } from './http.js'
-import { conflictRetryPolicy, noBlindRetryPolicy, retryAfterMs, sleep } from './retry-helper.js'
+import {
+  conflictRetryPolicy,
+  FIRST_POLL_MS,
+  nextPollDelay,
+  noBlindRetryPolicy,
+  retryAfterMs,
+  sleep
+} from './retry-helper.js'
 
 export const PRODUCTION = 'production'
 
@@ -293,10 +300,9 @@ function retryAfterRecorder(): {
 }
 
 /**
- * Polls a long-running operation adaptively instead of the SDK's fixed interval: first check
- * after 250 ms (or the Retry-After ARM sent with the 202, when longer), then doubling to 1 s, each
- * wait counted from the previous poll's start, so an operation that ends is seen within about
- * a second. The SDK does the polling itself (operation URL, status, final GET); the later polls'
+ * Polls a long-running operation adaptively instead of the SDK's fixed interval (nextPollDelay;
+ * never sooner than the Retry-After ARM sent with the 202), each wait counted from the previous
+ * poll's start, so an operation that ends is seen within about a second. The SDK does the polling itself (operation URL, status, final GET); the later polls'
  * Retry-After is not visible through its poller, so the first one is kept as the floor.
  */
 async function untilDone<T>(
@@ -305,14 +311,14 @@ async function untilDone<T>(
   signal: AbortSignal
 ): Promise<T> {
   await poller.submitted()
-  let delay = 250
+  let delay = FIRST_POLL_MS
   let last = Date.now()
   while (!poller.isDone) {
     const floor = Math.min(retryAfter.ms ?? 0, 10_000)
     await sleep(Math.max(0, Math.max(delay, floor) - (Date.now() - last)), signal)
     last = Date.now()
     await poller.poll({ abortSignal: signal })
-    delay = Math.min(delay * 2, 1000)
+    delay = nextPollDelay(delay)
   }
   return await poller
 }

@@ -12,6 +12,7 @@ import { promote, resolveTarget, smokePhase, type Target } from './flow.js'
 import { deploymentLog, KUDU_SUCCESS, publish, waitForDeployment } from './kudu.js'
 import { phase, skipPhase } from './report.js'
 import { swapPlanPhase } from './drift.js'
+import { assertLockHeld } from './lock.js'
 import { formatDuration } from './duration.js'
 import {
   deleteTags,
@@ -126,6 +127,8 @@ export async function deploy(ctx: RunContext): Promise<void> {
 
   const incoming = { version, deployedAt: new Date().toISOString() }
   await phase(report, `Prepare ${s.slot}`, async handle => {
+    // The first write to the slot: a rival whose claim landed late is seen here, before it.
+    if (ctx.lock) await assertLockHeld(ctx.arm, ctx.lock, ctx.signal)
     let settings = slotSettings
     if (!t.slot) {
       core.info(`Creating slot '${s.slot}' from ${s.targetSlot}'s configuration…`)

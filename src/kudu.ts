@@ -3,7 +3,14 @@ import { RestError, type PipelineResponse } from '@azure/core-rest-pipeline'
 import type { PackageSpec } from './input-helper.js'
 import type { Send } from './http.js'
 import { openPackage } from './package.js'
-import { retryAfterMs, sleep, TimeoutError, withRetry } from './retry-helper.js'
+import {
+  FIRST_POLL_MS,
+  nextPollDelay,
+  retryAfterMs,
+  sleep,
+  TimeoutError,
+  withRetry
+} from './retry-helper.js'
 
 /** Kudu's DeployStatus: Pending 0, Building 1, Deploying 2, Failed 3, Success 4. */
 export const KUDU_FAILED = 3
@@ -147,8 +154,8 @@ async function getJson<T>(
 }
 
 /**
- * Polls until the deployment completes. Checks soon and backs off to 1 s between poll starts, so
- * a deployment that finishes is noticed within about a second; a Retry-After from Kudu is honoured.
+ * Polls until the deployment completes (nextPollDelay between poll starts), so a deployment that
+ * finishes is noticed within about a second; a Retry-After from Kudu is honoured.
  */
 export async function waitForDeployment(
   send: Send,
@@ -156,7 +163,7 @@ export async function waitForDeployment(
   options: WaitOptions
 ): Promise<KuduDeployment> {
   let url = pollUrl
-  let delay = 200
+  let delay = FIRST_POLL_MS
   for (;;) {
     const polled = Date.now()
     const { body, response } = await getJson<KuduDeployment>(send, url, options)
@@ -171,7 +178,7 @@ export async function waitForDeployment(
     const wait = Math.max(0, polled + interval - Date.now())
     if (Date.now() + wait > options.deadline) throw new TimeoutError('The Kudu deployment')
     await sleep(wait, options.signal)
-    delay = Math.min(delay * 2, 1000)
+    delay = nextPollDelay(delay)
   }
 }
 

@@ -10,10 +10,19 @@ import { sleep } from './retry-helper.js'
 export const LOCK_TAG = 'staged-swap-lock'
 const TAGS_API_VERSION = '2021-04-01'
 /**
- * ARM tags have no compare-and-set, so a claim is written, left to settle, then read back: a rival
- * that read "free" before our write lands its own write within this time and we see it.
+ * ARM tags have no compare-and-set, so a claim is written, left to settle, then read back. A rival
+ * that read "free" before our write landed lands its own write within one read and one write round
+ * trip, so the settle is SETTLE_FACTOR times the read + write this run just measured, within
+ * bounds. It only makes collisions rare: the lock is checked again before the first write to the
+ * slot and before the swap, so a rival's late claim stops this run before it changes anything.
  */
-export const SETTLE_MS = 2000
+const SETTLE_FACTOR = 4
+const SETTLE_MIN_MS = 250
+const SETTLE_MAX_MS = 5000
+
+export function settleMs(readMs: number, writeMs: number): number {
+  return Math.min(SETTLE_MAX_MS, Math.max(SETTLE_MIN_MS, SETTLE_FACTOR * (readMs + writeMs)))
+}
 const POLL_MS = 3000
 
 export interface Lock {
@@ -109,8 +118,10 @@ export async function acquireLock(
   const { owner, signal, deadline } = options
   let waitingFor: string | undefined
   for (let attempt = 1; ; attempt++) {
+    const read = Date.now()
     const { holder } = await readHolder(arm, resourceId, signal)
     const now = Date.now()
+    const readMs = now - read
     if (holder && holder.expiresAt > now) {
       if (waitingFor !== holder.owner) {
         waitingFor = holder.owner
@@ -130,12 +141,14 @@ export async function acquireLock(
     if (holder) core.info(`Taking over an expired lock (${holder.owner}).`)
     const expiresAt = Date.now() + options.holdMs
     const value = formatLock(owner, expiresAt)
+    const write = Date.now()
     await tagsCall(arm, resourceId, 'PATCH', signal, {
       operation: 'Merge',
       properties: { tags: { [LOCK_TAG]: value } }
     })
     // Jitter so that two runs that collided once do not collide again in step.
-    await sleep(SETTLE_MS + Math.random() * 250 * attempt, signal)
+    const settle = settleMs(readMs, Date.now() - write) * (1 + Math.random() * 0.25 * attempt)
+    await sleep(settle, signal)
     const confirmed = await readHolder(arm, resourceId, signal)
     if (confirmed.value === value) {
       core.info(`Locked the app for this run (tag ${LOCK_TAG}: ${value}).`)

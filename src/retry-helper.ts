@@ -101,6 +101,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Exponential back-off with jitter; a server's Retry-After wins when it asks for longer. */
+/**
+ * Polling a long-running operation (Kudu deployment, ARM LRO): first check soon, then 1.5× longer
+ * each time up to 1 s, so an operation that takes T is seen by about T + min(T/2, 1 s) while a
+ * long one costs one request a second.
+ */
+export const FIRST_POLL_MS = 100
+export function nextPollDelay(delay: number): number {
+  return Math.min(Math.round(delay * 1.5), 1000)
+}
+
 export function backoffDelay(
   attempt: number,
   base: number,
