@@ -8,19 +8,6 @@ import { serves, shopApp, SMOKE } from '../test/apps.js'
 import { site, zipFile } from '../test/packages.js'
 import { errors, runAction, tempDir } from '../test/run-action.js'
 
-/** The standard app, with staging's non-sticky settings equal to production's (no settings drift). */
-const standardApp = (e: Emulator): string =>
-  shopApp(e, {
-    slotSettings: {
-      staging: {
-        STAGED_SWAP_VERSION: 'v0',
-        STAGED_SWAP_DEPLOYED_AT: '2026-10-01T10:00:00.000Z',
-        DB: 'staging-db',
-        FEATURE: 'on'
-      }
-    }
-  })
-
 let emu: Emulator
 let app: string
 let good: string
@@ -28,7 +15,7 @@ const scratch = tempDir('staged-swap-bad-')
 
 beforeAll(async () => {
   emu = await startEmulator({ delays: { lroMs: 100, kuduDeployMs: 100 }, retryAfterSeconds: 0 })
-  app = standardApp(emu)
+  app = shopApp(emu)
   good = await zipFile(site('v2'))
 })
 afterAll(async () => {

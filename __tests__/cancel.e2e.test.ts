@@ -8,19 +8,6 @@ import { serves, shopApp, SMOKE } from '../test/apps.js'
 import { site, zipFile } from '../test/packages.js'
 import { errors, postEnv, runAction, type RunOptions } from '../test/run-action.js'
 
-/** The standard app, with staging's non-sticky settings equal to production's (no settings drift). */
-const standardApp = (e: Emulator): string =>
-  shopApp(e, {
-    slotSettings: {
-      staging: {
-        STAGED_SWAP_VERSION: 'v0',
-        STAGED_SWAP_DEPLOYED_AT: '2026-10-01T10:00:00.000Z',
-        DB: 'staging-db',
-        FEATURE: 'on'
-      }
-    }
-  })
-
 const LOCK = 'staged-swap-lock'
 let emu: Emulator
 
@@ -69,7 +56,7 @@ function slowProductionSmoke(): void {
 
 describe('cancellation', () => {
   it('before the swap: no swap, production untouched, lock released, exit non-zero', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     emu.kudu.hangNextDeployment(app, 'staging')
     const since = emu.requests.length
     const run = await runAction(emu, await inputs(app), runnerCancel(6000))
@@ -96,7 +83,7 @@ describe('cancellation', () => {
   })
 
   it('after the swap, during production smoke: swapped back before the runner kills it', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     slowProductionSmoke()
     const since = emu.requests.length
     try {
@@ -126,7 +113,7 @@ describe('cancellation', () => {
   })
 
   it('killed after the swap before production smoke passed: the post step swaps back and unlocks', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     slowProductionSmoke()
     const since = emu.requests.length
     try {
@@ -153,7 +140,7 @@ describe('cancellation', () => {
   })
 
   it('killed during a canary: the post step clears the routing that sends users to the unverified build', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     const rules = () =>
       (
         emu.state.sites.get(app)!.slots.get('production')!.siteConfig.experiments as
@@ -179,7 +166,7 @@ describe('cancellation', () => {
   })
 
   it('killed during a swap preview: the post step resets the slot to its own settings', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     const staging = () => emu.state.sites.get(app)!.slots.get('staging')!
     // The slot's first smoke passes; the smoke with production's settings (the preview) hangs.
     emu.fault({
@@ -212,7 +199,7 @@ describe('cancellation', () => {
   })
 
   it('killed with a GitHub deployment in progress: the post step marks it as errored', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     const repo = `octo/cancel-${process.pid}`
     emu.kudu.hangNextDeployment(app, 'staging')
     const main = await runAction(
@@ -235,7 +222,7 @@ describe('cancellation', () => {
   })
 
   it('killed before ARM answered the swap: the post step watches production and swaps back', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     const since = emu.requests.length
     // The swap takes 6 s in Azure and its 202 is held back: the kill lands with no operation URL.
     emu.fault({

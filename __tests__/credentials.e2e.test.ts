@@ -10,19 +10,6 @@ import { serves, shopApp, SMOKE } from '../test/apps.js'
 import { site, zipFile } from '../test/packages.js'
 import { errors, runAction, type ActionRun } from '../test/run-action.js'
 
-/** The standard app, with staging's non-sticky settings equal to production's (no settings drift). */
-const standardApp = (e: Emulator): string =>
-  shopApp(e, {
-    slotSettings: {
-      staging: {
-        STAGED_SWAP_VERSION: 'v0',
-        STAGED_SWAP_DEPLOYED_AT: '2026-10-01T10:00:00.000Z',
-        DB: 'staging-db',
-        FEATURE: 'on'
-      }
-    }
-  })
-
 let emu: Emulator
 
 beforeAll(async () => {
@@ -109,7 +96,7 @@ describe.each(modes)('login: $name', m => {
   ])(
     'deploys end to end with Kudu on the bearer token; no secret leaks ($label)',
     async ({ debug }) => {
-      const app = standardApp(emu)
+      const app = shopApp(emu)
       const tokensBefore = new Set(emu.issuedTokens())
       const azBefore = azCalls().length
       const run = await runAction(

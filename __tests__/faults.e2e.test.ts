@@ -12,19 +12,6 @@ import { shopApp } from '../test/apps.js'
 import { site, zipFile } from '../test/packages.js'
 import { errors, postEnv, runAction } from '../test/run-action.js'
 
-/** The standard app, with staging's non-sticky settings equal to production's (no settings drift). */
-const standardApp = (e: Emulator): string =>
-  shopApp(e, {
-    slotSettings: {
-      staging: {
-        STAGED_SWAP_VERSION: 'v0',
-        STAGED_SWAP_DEPLOYED_AT: '2026-10-01T10:00:00.000Z',
-        DB: 'staging-db',
-        FEATURE: 'on'
-      }
-    }
-  })
-
 const TIMEOUT_S = 20
 /**
  * Beyond `timeout` a run may still swap back (the RESCUE bound, up to 5 min on real Azure: protecting
@@ -194,7 +181,7 @@ describe('fault injection', () => {
         fc.asyncProperty(scheduleArb, async schedule => {
           schedules++
           emu.clearFaults()
-          const app = standardApp(emu)
+          const app = shopApp(emu)
           for (const f of schedule.faults) {
             const p = POSITIONS[f.position]
             emu.fault({

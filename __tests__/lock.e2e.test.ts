@@ -7,19 +7,6 @@ import { serves, shopApp, SMOKE } from '../test/apps.js'
 import { site, zipFile } from '../test/packages.js'
 import { errors, runAction } from '../test/run-action.js'
 
-/** The standard app, with staging's non-sticky settings equal to production's (no settings drift). */
-const standardApp = (e: Emulator): string =>
-  shopApp(e, {
-    slotSettings: {
-      staging: {
-        STAGED_SWAP_VERSION: 'v0',
-        STAGED_SWAP_DEPLOYED_AT: '2026-10-01T10:00:00.000Z',
-        DB: 'staging-db',
-        FEATURE: 'on'
-      }
-    }
-  })
-
 const LOCK = 'staged-swap-lock'
 let emu: Emulator
 
@@ -63,7 +50,7 @@ const deployInputs = async (app: string, version: string): Promise<Record<string
 
 describe('run lock', () => {
   it('two runs started at once against one app do not interleave: the second waits', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     const since = emu.requests.length
     const [a, b] = await Promise.all([
       runAction(emu, await deployInputs(app, 'v2')),
@@ -93,7 +80,7 @@ describe('run lock', () => {
   })
 
   it('takes over an expired lock and keeps the other tags', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     production(app).tags = {
       team: 'shop',
       [LOCK]: `octo/other run 1.1 #dead until ${new Date(Date.now() - 60_000).toISOString()}`
@@ -109,7 +96,7 @@ describe('run lock', () => {
   })
 
   it('waits for a live lock, then takes it when it expires', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     production(app).tags = {
       [LOCK]: `octo/other run 2.1 #live until ${new Date(Date.now() + 4000).toISOString()}`
     }
@@ -123,7 +110,7 @@ describe('run lock', () => {
   })
 
   it('gives up within timeout when the lock stays held, changes nothing and leaves the lock alone', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     const held = `octo/other run 3.1 #busy until ${new Date(Date.now() + 600_000).toISOString()}`
     production(app).tags = { [LOCK]: held }
     const since = emu.requests.length
@@ -140,7 +127,7 @@ describe('run lock', () => {
   })
 
   it('dry-run does not lock: it runs while another run holds the lock, and writes nothing', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     const held = `octo/other run 4.1 #busy until ${new Date(Date.now() + 600_000).toISOString()}`
     production(app).tags = { [LOCK]: held }
     const since = emu.requests.length
@@ -152,7 +139,7 @@ describe('run lock', () => {
   })
 
   it('the swap command locks too', async () => {
-    const app = standardApp(emu)
+    const app = shopApp(emu)
     await runAction(emu, { ...(await deployInputs(app, 'v2')), swap: 'false' })
     const since = emu.requests.length
     const run = await runAction(emu, { 'app-name': app, command: 'swap', ...SMOKE })

@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import yauzl from 'yauzl'
-import { zipFolder } from '../src/package.js'
+import { zipFolder, type ZipProgress } from '../src/package.js'
 
 const roots: string[] = []
 afterAll(() => roots.forEach(r => fs.rmSync(r, { recursive: true, force: true })))
@@ -83,6 +83,16 @@ describe('zipFolder', () => {
     )
     expect(entries.get('a/b/c.txt')!.toString()).toBe('c')
     expect(entries.get('img/x.png')).toEqual(fs.readFileSync(path.join(root, 'img/x.png')))
+  })
+
+  it('counts the folder bytes it has read, for the progress log', async () => {
+    const root = tree({ 'a.bin': randomBytes(300_000), 'b/c.txt': 'x'.repeat(200_000) })
+    const progress: ZipProgress = { readBytes: 0, totalBytes: 0, walked: false }
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'staged-swap-zipout-')), 'p.zip')
+    roots.push(path.dirname(out))
+    await pipeline(zipFolder(root, progress), fs.createWriteStream(out))
+    expect(progress).toEqual({ readBytes: 500_000, totalBytes: 500_000, walked: true })
+    unzipTest(out)
   })
 
   it('follows symlinks to files and folders, skips broken links and loops', async () => {

@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { RestError, type PipelineResponse } from '@azure/core-rest-pipeline'
 import type { PackageSpec } from './input-helper.js'
 import type { Send } from './http.js'
-import { openPackage } from './package.js'
+import { openPackage, type ZipProgress } from './package.js'
 import {
   FIRST_POLL_MS,
   nextPollDelay,
@@ -58,18 +58,26 @@ function fail(response: PipelineResponse, what: string): never {
   )
 }
 
+const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MB`
+
+/** "of 12.0 MB (50%)" for a file; for a folder, how much of its files the zip has read so far. */
+function share(loaded: number, total: number | undefined, zip: ZipProgress): string {
+  if (total) return ` of ${mb(total)} (${Math.floor((loaded / total) * 100)}%)`
+  if (!zip.walked || !zip.totalBytes) return ' (zipped on the fly)'
+  const percent = Math.floor((zip.readBytes / zip.totalBytes) * 100)
+  return ` zipped from ${mb(zip.readBytes)} of ${mb(zip.totalBytes)} in the folder (${percent}%)`
+}
+
 /** Logs upload progress at a readable pace: every 5 s, not every chunk. */
-function progressLogger(total: number | undefined): (loaded: number) => void {
+function progressLogger(total: number | undefined, zip: ZipProgress): (loaded: number) => void {
   const started = Date.now()
   let lastLog = started
-  const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MB`
   return loaded => {
     const now = Date.now()
     if (now - lastLog < 5000) return
     lastLog = now
     const rate = loaded / 1048576 / ((now - started) / 1000)
-    const share = total ? ` of ${mb(total)} (${Math.floor((loaded / total) * 100)}%)` : ''
-    core.info(`Uploaded ${mb(loaded)}${share}, ${rate.toFixed(1)} MB/s`)
+    core.info(`Uploaded ${mb(loaded)}${share(loaded, total, zip)}, ${rate.toFixed(1)} MB/s`)
   }
 }
 
@@ -87,7 +95,8 @@ export async function publish(
   let bytes = 0
   const response = await withRetry(
     async () => {
-      const log = progressLogger(pkg.size)
+      const zip: ZipProgress = { readBytes: 0, totalBytes: 0, walked: false }
+      const log = progressLogger(pkg.size, zip)
       const headers: Record<string, string> = {
         'content-type': CONTENT_TYPE[pkg.type] ?? 'application/octet-stream'
       }
@@ -95,7 +104,7 @@ export async function publish(
       const res = await send({
         url,
         method: 'POST',
-        body: () => openPackage(pkg),
+        body: () => openPackage(pkg, zip),
         headers: headers,
         abortSignal: options.signal,
         onUploadProgress: progress => {

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import type { Readable } from 'node:stream'
+import { Transform, type Readable } from 'node:stream'
 import yazl from 'yazl'
 import type { PackageSpec } from './input-helper.js'
 
@@ -35,11 +35,34 @@ const STORED = new Set([
  */
 const DEFLATE_LEVEL = 1
 
+/**
+ * How far a folder's zip has got, for the progress log: source bytes read so far against the
+ * folder's total, which is final once the walk (stat calls only, well ahead of deflate) is done.
+ */
+export interface ZipProgress {
+  readBytes: number
+  totalBytes: number
+  walked: boolean
+}
+
 /** A fresh stream of the package each call, so an upload can be retried. */
-export function openPackage(pkg: PackageSpec): Readable {
+export function openPackage(pkg: PackageSpec, progress?: ZipProgress): Readable {
   return pkg.kind === 'folder'
-    ? zipFolder(pkg.path)
+    ? zipFolder(pkg.path, progress)
     : fs.createReadStream(pkg.path, { highWaterMark: 1 << 20 })
+}
+
+/** Passes a file's bytes through unchanged, counting them. */
+function counted(file: string, progress: ZipProgress): Readable {
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      progress.readBytes += chunk.length
+      done(null, chunk)
+    }
+  })
+  const source = fs.createReadStream(file)
+  source.on('error', error => count.destroy(error))
+  return source.pipe(count)
 }
 
 /**
@@ -47,7 +70,12 @@ export function openPackage(pkg: PackageSpec): Readable {
  * file at a time, so memory stays flat whatever the size. Symlinks are followed (Kudu extracts
  * plain files), broken ones and loops are skipped with a warning, empty folders are kept.
  */
-export function zipFolder(root: string): Readable {
+export function zipFolder(
+  root: string,
+  progress: ZipProgress = { readBytes: 0, totalBytes: 0, walked: false }
+): Readable {
+  // A retried upload zips again from the start.
+  Object.assign(progress, { readBytes: 0, totalBytes: 0, walked: false })
   const zip = new yazl.ZipFile()
   const output = zip.outputStream as Readable
   const seen = new Set<string>()
@@ -77,11 +105,20 @@ export function zipFolder(root: string): Readable {
       }
       if (stat.isDirectory()) await walk(full, name)
       else if (stat.isFile()) {
-        zip.addFile(full, name, {
-          compressionLevel: STORED.has(path.extname(entry.name).toLowerCase()) ? 0 : DEFLATE_LEVEL,
-          mode: stat.mode,
-          mtime: stat.mtime
-        })
+        progress.totalBytes += stat.size
+        // Lazy: yazl opens each file only when its turn comes, so open files stay at one.
+        zip.addReadStreamLazy(
+          name,
+          {
+            compressionLevel: STORED.has(path.extname(entry.name).toLowerCase())
+              ? 0
+              : DEFLATE_LEVEL,
+            mode: stat.mode,
+            mtime: stat.mtime,
+            size: stat.size
+          },
+          give => give(null, counted(full, progress))
+        )
       } else core.warning(`Skipping '${name}': not a regular file or folder.`)
     }
   }
@@ -90,6 +127,9 @@ export function zipFolder(root: string): Readable {
     output.destroy(error instanceof Error ? error : new Error(String(error)))
   }
   zip.on('error', fail)
-  walk(root, '').then(() => zip.end(), fail)
+  walk(root, '').then(() => {
+    progress.walked = true
+    zip.end()
+  }, fail)
   return output
 }
