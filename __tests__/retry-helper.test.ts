@@ -11,6 +11,7 @@ import {
   conflictRetryPolicy,
   isTransient,
   noBlindRetryPolicy,
+  pollDelay,
   retryAfterMs,
   UnsureOutcomeError,
   withRetry
@@ -215,5 +216,14 @@ describe('noBlindRetryPolicy', () => {
         )
       ).status
     ).toBe(200)
+  })
+})
+
+describe('pollDelay', () => {
+  it('waits a fifth of the time elapsed, between 100 ms and 1 s', () => {
+    expect(pollDelay(0)).toBe(100)
+    expect(pollDelay(1500)).toBe(300)
+    expect(pollDelay(2500)).toBe(500)
+    expect(pollDelay(60_000)).toBe(1000)
   })
 })

@@ -29,8 +29,7 @@ import type { OperationState, PollerLike } from '@azure/core-lro'
 import { debugLogPolicy } from './http.js'
 import {
   conflictRetryPolicy,
-  FIRST_POLL_MS,
-  nextPollDelay,
+  pollDelay,
   noBlindRetryPolicy,
   retryAfterMs,
   sleep
@@ -300,7 +299,7 @@ function retryAfterRecorder(): {
 }
 
 /**
- * Polls a long-running operation adaptively instead of the SDK's fixed interval (nextPollDelay;
+ * Polls a long-running operation adaptively instead of the SDK's fixed interval (pollDelay;
  * never sooner than the Retry-After ARM sent with the 202), each wait counted from the previous
  * poll's start, so an operation that ends is seen within about a second. The SDK does the polling itself (operation URL, status, final GET); the later polls'
  * Retry-After is not visible through its poller, so the first one is kept as the floor.
@@ -311,14 +310,14 @@ async function untilDone<T>(
   signal: AbortSignal
 ): Promise<T> {
   await poller.submitted()
-  let delay = FIRST_POLL_MS
-  let last = Date.now()
+  const started = Date.now()
+  let last = started
   while (!poller.isDone) {
     const floor = Math.min(retryAfter.ms ?? 0, 10_000)
+    const delay = pollDelay(Date.now() - started)
     await sleep(Math.max(0, Math.max(delay, floor) - (Date.now() - last)), signal)
     last = Date.now()
     await poller.poll({ abortSignal: signal })
-    delay = nextPollDelay(delay)
   }
   return await poller
 }

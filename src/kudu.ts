@@ -3,14 +3,7 @@ import { RestError, type PipelineResponse } from '@azure/core-rest-pipeline'
 import type { PackageSpec } from './input-helper.js'
 import type { Send } from './http.js'
 import { openPackage, type ZipProgress } from './package.js'
-import {
-  FIRST_POLL_MS,
-  nextPollDelay,
-  retryAfterMs,
-  sleep,
-  TimeoutError,
-  withRetry
-} from './retry-helper.js'
+import { pollDelay, retryAfterMs, sleep, TimeoutError, withRetry } from './retry-helper.js'
 
 /** Kudu's DeployStatus: Pending 0, Building 1, Deploying 2, Failed 3, Success 4. */
 export const KUDU_FAILED = 3
@@ -163,7 +156,7 @@ async function getJson<T>(
 }
 
 /**
- * Polls until the deployment completes (nextPollDelay between poll starts), so a deployment that
+ * Polls until the deployment completes (pollDelay between poll starts), so a deployment that
  * finishes is noticed within about a second; a Retry-After from Kudu is honoured.
  */
 export async function waitForDeployment(
@@ -172,9 +165,10 @@ export async function waitForDeployment(
   options: WaitOptions
 ): Promise<KuduDeployment> {
   let url = pollUrl
-  let delay = FIRST_POLL_MS
+  const started = Date.now()
   for (;;) {
     const polled = Date.now()
+    const delay = pollDelay(polled - started)
     const { body, response } = await getJson<KuduDeployment>(send, url, options)
     if (body?.id && !url.includes(`/api/deployments/${body.id}`)) {
       url = new URL(`/api/deployments/${body.id}`, url).toString()
@@ -187,7 +181,6 @@ export async function waitForDeployment(
     const wait = Math.max(0, polled + interval - Date.now())
     if (Date.now() + wait > options.deadline) throw new TimeoutError('The Kudu deployment')
     await sleep(wait, options.signal)
-    delay = nextPollDelay(delay)
   }
 }
 

@@ -102,13 +102,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Exponential back-off with jitter; a server's Retry-After wins when it asks for longer. */
 /**
- * Polling a long-running operation (Kudu deployment, ARM LRO): first check soon, then 1.5× longer
- * each time up to 1 s, so an operation that takes T is seen by about T + min(T/2, 1 s) while a
- * long one costs one request a second.
+ * Polling a long-running operation (Kudu deployment, ARM LRO): the wait before the next check is a
+ * fifth of the time the operation has run so far, between 100 ms and 1 s, so an operation that
+ * takes T is seen by about T + min(T/5, 1 s), and a long one costs one request a second.
  */
-export const FIRST_POLL_MS = 100
-export function nextPollDelay(delay: number): number {
-  return Math.min(Math.round(delay * 1.5), 1000)
+export function pollDelay(elapsedMs: number): number {
+  return Math.min(1000, Math.max(100, Math.round(elapsedMs / 5)))
 }
 
 export function backoffDelay(
