@@ -122,5 +122,54 @@ describe('warm-up preflight', () => {
       /✅ Ping path `\/` answers 200; accepted statuses: any \(not set\)\./
     )
     expect(run.stdout).not.toMatch(/::warning::swap warm-up/)
+    // No web.config in the slot (a Linux app): Kudu's VFS answers 404 and there is nothing to probe.
+    const vfs = emu.requests.filter(
+      r =>
+        r.service === 'kudu' &&
+        r.path === '/api/vfs/site/wwwroot/web.config' &&
+        r.host.startsWith(`${app}-staging`)
+    )
+    expect(vfs.map(r => r.status)).toEqual([404])
+    expect(run.stdout).not.toMatch(/applicationInitialization/)
+  })
+
+  it("probes web.config's applicationInitialization pages, read through Kudu, and warns about a redirect", async () => {
+    const app = shopApp(emu)
+    const webConfig = `<configuration><system.webServer><applicationInitialization>
+  <add initializationPage="/prime" /><add initializationPage="/warm" />
+</applicationInitialization></system.webServer></configuration>`
+    const pkg = site('v2', {
+      'web.config': webConfig,
+      'routes.json': JSON.stringify({
+        '/health': { body: 'healthy' },
+        '/version': { body: 'v2' },
+        '/prime': { body: 'primed' },
+        '/warm': { status: 302, headers: { location: 'https://login.example.com/' } }
+      })
+    })
+    const run = await runAction(emu, {
+      'app-name': app,
+      package: await zipFile(pkg),
+      version: 'v2',
+      ...SMOKE
+    })
+    expect(errors(run)).toEqual([])
+    expect(run.outputs.result).toBe('success')
+    const vfs = emu.requests.filter(
+      r =>
+        r.service === 'kudu' &&
+        r.path === '/api/vfs/site/wwwroot/web.config' &&
+        r.host.startsWith(`${app}-staging`)
+    )
+    expect(vfs.map(r => r.status)).toEqual([200])
+    expect(run.stdout).toMatch(
+      /::warning::swap warm-up: applicationInitialization page \/warm answers 302 \(redirect to https:\/\/login.example.com\/\); warm-up requests do not follow redirects/
+    )
+    expect(run.stdout).not.toMatch(/::warning::.*page \/prime/)
+    expect(run.summary).toContain('✅ applicationInitialization page `/prime` answers 200.')
+    expect(run.summary).toMatch(
+      /> ⚠️ swap warm-up: applicationInitialization page \/warm answers 302/
+    )
+    expect(await serves(emu, app, 'production')).toBe('v2')
   })
 })

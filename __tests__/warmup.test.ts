@@ -1,6 +1,6 @@
 // The warm-up verdict for one probe answer.
 import { describe, expect, it } from '@jest/globals'
-import { judgeWarmup } from '../src/warmup.js'
+import { initializationPages, judgeInitPage, judgeWarmup } from '../src/warmup.js'
 
 describe('judgeWarmup', () => {
   it('accepts / answering 200 with no settings', () => {
@@ -26,5 +26,36 @@ describe('judgeWarmup', () => {
   })
   it('accepts a redirect the statuses allow', () => {
     expect(judgeWarmup({ WEBSITE_SWAP_WARMUP_PING_STATUSES: '301' }, 301).advice).toBeUndefined()
+  })
+})
+
+describe('initializationPages', () => {
+  it("reads each initializationPage of web.config's applicationInitialization", () => {
+    const config = `<?xml version="1.0"?>
+<configuration>
+  <system.webServer>
+    <!-- <applicationInitialization><add initializationPage="/commented-out" /></applicationInitialization> -->
+    <applicationInitialization doAppInitAfterRestart="true">
+      <add initializationPage="/warmup?full=1&amp;cache=0" hostName="shop.example.com" />
+      <add initializationPage='/api/prime'/>
+      <add hostName="no-page" />
+    </applicationInitialization>
+  </system.webServer>
+</configuration>`
+    expect(initializationPages(config)).toEqual(['/warmup?full=1&cache=0', '/api/prime'])
+  })
+  it('finds nothing in a web.config without the element', () => {
+    expect(initializationPages('<configuration><system.webServer/></configuration>')).toEqual([])
+  })
+})
+
+describe('judgeInitPage', () => {
+  it('accepts 2xx and warns about redirects, errors and silence with the fix', () => {
+    expect(judgeInitPage('/warm', 200).advice).toBeUndefined()
+    expect(judgeInitPage('/warm', 302, 'https://shop/warm').advice).toMatch(
+      /page \/warm answers 302 \(redirect to https:\/\/shop\/warm\); warm-up requests do not follow redirects.*point initializationPage in web.config at a page that answers 200/
+    )
+    expect(judgeInitPage('/warm', 500).advice).toMatch(/answers 500, so the app is not warmed/)
+    expect(judgeInitPage('/warm').advice).toMatch(/answers nothing → check that the slot is up/)
   })
 })

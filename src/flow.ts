@@ -170,7 +170,7 @@ export async function promote(
     report.message = refused
     return
   }
-  const warmup = await warmupPhase(ctx, t.app, slot.hostName)
+  const warmup = await warmupPhase(ctx, t.app, slot)
 
   if (s.swapPreview) {
     // Saved first: a run killed during the apply leaves the reset to the post step.

@@ -1,12 +1,12 @@
 // Warm-up preflight: before a swap, App Service pings each new instance of the source slot at
 // WEBSITE_SWAP_WARMUP_PING_PATH (default /) and, when WEBSITE_SWAP_WARMUP_PING_STATUSES is set,
-// aborts the swap unless the answer is one of those statuses. It does not follow redirects, so a
-// ping path that redirects either fails the swap or "warms" nothing. One probe of the slot tells
-// which, and the warning says what to change. (applicationInitialization lives in web.config, not
-// in ARM's config/web, so only the two app settings are checked.)
+// aborts the swap unless the answer is one of those statuses; it also requests every page of
+// web.config's <applicationInitialization>. None of these follow redirects, so a page that
+// redirects either fails the swap or "warms" nothing. Probing the slot tells which, and the warning
+// says what to change. web.config is read from the slot through Kudu's VFS (it is not in ARM).
 import * as core from '@actions/core'
 import type { Send } from './http.js'
-import { readAppSettings, readStickyNames, type AppRef } from './arm.js'
+import { readAppSettings, readStickyNames, type AppRef, type SlotInfo } from './arm.js'
 import { armOptions, type RunContext } from './context.js'
 import { phase, type Report } from './report.js'
 import { describeError } from './retry-helper.js'
@@ -24,6 +24,120 @@ export interface WarmupCheck {
   advice?: string
   /** True when App Service will abort the swap because of it. */
   failsSwap: boolean
+  /** The pages of web.config's <applicationInitialization>, probed the same way. */
+  initPages?: InitPageCheck[]
+}
+
+export interface InitPageCheck {
+  page: string
+  status?: number
+  location?: string
+  advice?: string
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
+
+/**
+ * The initializationPage of each <add> in web.config's <applicationInitialization> (comments
+ * ignored). A scan for one element's attributes, not a general XML parser: web.config is small and
+ * IIS itself requires this exact shape.
+ */
+export function initializationPages(webConfig: string): string[] {
+  const text = webConfig.replace(/<!--[\s\S]*?-->/g, '')
+  const block = /<applicationInitialization\b[^>]*>([\s\S]*?)<\/applicationInitialization>/i.exec(
+    text
+  )?.[1]
+  if (!block) return []
+  const pages: string[] = []
+  for (const add of block.matchAll(/<add\b([^>]*?)\/?>/gi)) {
+    const page = /\binitializationPage\s*=\s*(["'])(.*?)\1/i.exec(add[1])?.[2]
+    if (page) pages.push(page.replace(/&(\w+);/g, (all, name: string) => ENTITIES[name] ?? all))
+  }
+  return pages
+}
+
+/** Pure: the verdict for one applicationInitialization page's answer. */
+export function judgeInitPage(page: string, status?: number, location?: string): InitPageCheck {
+  const check: InitPageCheck = { page, status, location }
+  const answer = `applicationInitialization page ${page} answers ${status ?? 'nothing'}${location ? ` (redirect to ${location})` : ''}`
+  const fix = `point initializationPage in web.config at a page that answers 200`
+  if (status === undefined)
+    check.advice = `swap warm-up: ${answer} → check that the slot is up, or ${fix}`
+  else if (status >= 300 && status < 400)
+    check.advice = `swap warm-up: ${answer}; warm-up requests do not follow redirects, so the page is never run → ${fix} (exempt it from HTTPS or login redirects)`
+  else if (status >= 400)
+    check.advice = `swap warm-up: ${answer}, so the app is not warmed before it gets traffic → ${fix}`
+  return check
+}
+
+/** One GET of the slot without following redirects; status undefined when nothing answered. */
+async function probe(
+  web: Send,
+  hostName: string,
+  path: string,
+  signal: AbortSignal
+): Promise<{ status?: number; location?: string }> {
+  try {
+    const response = await web({
+      url: new URL(path, `https://${hostName}`).toString(),
+      method: 'GET',
+      // AbortSignal.timeout, not the pipeline's `timeout`, whose timer outlives a failed request.
+      abortSignal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+      headers: { 'cache-control': 'no-cache' }
+    })
+    return { status: response.status, location: response.headers.get('location') ?? undefined }
+  } catch (error) {
+    if (signal.aborted) throw error
+    core.info(`Warm-up probe of ${path}: ${describeError(error)}`)
+    return {}
+  }
+}
+
+/** web.config of the slot's site root through Kudu's VFS; undefined when there is none (Linux apps). */
+async function readWebConfig(
+  kudu: Send,
+  scmHostName: string,
+  signal: AbortSignal
+): Promise<string | undefined> {
+  try {
+    const response = await kudu({
+      url: `https://${scmHostName}/api/vfs/site/wwwroot/web.config`,
+      method: 'GET',
+      abortSignal: AbortSignal.any([signal, AbortSignal.timeout(10_000)])
+    })
+    if (response.status === 200) return response.bodyAsText ?? ''
+    if (response.status !== 404)
+      core.info(`Could not read web.config through Kudu (HTTP ${response.status}); skipping it.`)
+  } catch (error) {
+    if (signal.aborted) throw error
+    core.info(`Could not read web.config through Kudu (${describeError(error)}); skipping it.`)
+  }
+  return undefined
+}
+
+/** Probes every applicationInitialization page of the slot's web.config, warning with the fix. */
+export async function initPagesPreflight(
+  kudu: Send,
+  web: Send,
+  slot: Pick<SlotInfo, 'hostName' | 'scmHostName'>,
+  signal: AbortSignal
+): Promise<InitPageCheck[]> {
+  const config = await readWebConfig(kudu, slot.scmHostName, signal)
+  const pages = config ? initializationPages(config) : []
+  const checks = await Promise.all(
+    pages.map(async page => {
+      const { status, location } = await probe(web, slot.hostName, page, signal)
+      return judgeInitPage(page, status, location)
+    })
+  )
+  for (const check of checks) {
+    if (check.advice) core.warning(check.advice)
+    else
+      core.info(
+        `Swap warm-up: applicationInitialization page ${check.page} answers ${check.status}.`
+      )
+  }
+  return checks
 }
 
 /** Pure: the verdict for one probe answer (status undefined: no answer). */
@@ -60,22 +174,7 @@ export async function warmupPreflight(
   signal: AbortSignal
 ): Promise<WarmupCheck> {
   const path = settings[PING_PATH]?.trim() || '/'
-  let status: number | undefined
-  let location: string | undefined
-  try {
-    const response = await web({
-      url: new URL(path, `https://${hostName}`).toString(),
-      method: 'GET',
-      // AbortSignal.timeout, not the pipeline's `timeout`, whose timer outlives a failed request.
-      abortSignal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
-      headers: { 'cache-control': 'no-cache' }
-    })
-    status = response.status
-    location = response.headers.get('location') ?? undefined
-  } catch (error) {
-    if (signal.aborted) throw error
-    core.info(`Warm-up probe of ${path}: ${describeError(error)}`)
-  }
+  const { status, location } = await probe(web, hostName, path, signal)
   const check = judgeWarmup(settings, status, location)
   if (check.advice) core.warning(check.advice)
   else
@@ -89,13 +188,20 @@ export function renderWarmup(report: Pick<Report, 'warmup'>): string[] {
   const w = report.warmup
   if (!w) return []
   const accepted = w.statuses ? w.statuses.join(',') : 'any (not set)'
+  const pages = (w.initPages ?? []).flatMap(p => [
+    p.advice
+      ? `> ⚠️ ${p.advice}`
+      : `✅ applicationInitialization page \`${p.page}\` answers ${p.status}.`,
+    ''
+  ])
   return [
     '### Swap warm-up',
     '',
     w.advice
       ? `> ${w.failsSwap ? '❌' : '⚠️'} ${w.advice}`
       : `✅ Ping path \`${w.path}\` answers ${w.status}; accepted statuses: ${accepted}.`,
-    ''
+    '',
+    ...pages
   ]
 }
 
@@ -106,7 +212,7 @@ export function renderWarmup(report: Pick<Report, 'warmup'>): string[] {
 export async function warmupPhase(
   ctx: RunContext,
   app: AppRef,
-  hostName: string
+  slot: Pick<SlotInfo, 'hostName' | 'scmHostName'>
 ): Promise<WarmupCheck | undefined> {
   const { settings: s, report } = ctx
   return phase(report, 'Swap warm-up preflight', async handle => {
@@ -121,12 +227,24 @@ export async function warmupPhase(
       if (name in inTarget) effective[name] = inTarget[name]
       else delete effective[name]
     }
-    const check = await warmupPreflight(ctx.web, hostName, effective, ctx.signal)
+    const [check, initPages] = await Promise.all([
+      warmupPreflight(ctx.web, slot.hostName, effective, ctx.signal),
+      initPagesPreflight(ctx.kudu, ctx.web, slot, ctx.signal)
+    ])
+    if (initPages.length) check.initPages = initPages
     report.warmup = check
+    const pages = initPages.map(
+      p => `${p.advice ? '⚠️ ' : ''}${p.page} answers ${p.status ?? 'nothing'}`
+    )
     if (check.failsSwap)
       handle.fail(`${check.path} answers ${check.status}: the swap will fail warm-up`)
     else
-      handle.note(`${check.advice ? '⚠️ ' : ''}${check.path} answers ${check.status ?? 'nothing'}`)
+      handle.note(
+        [
+          `${check.advice ? '⚠️ ' : ''}${check.path} answers ${check.status ?? 'nothing'}`,
+          ...pages
+        ].join('; ')
+      )
     return check
   })
 }

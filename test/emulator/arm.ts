@@ -124,32 +124,8 @@ export function siteJson(st: EmulatorState, site: SiteState, slot: SlotState): J
       cers: null,
       siteMode: null,
       hostNameSslStates: [
-        {
-          name: slot.defaultHostName,
-          sslState: 'Disabled',
-          ipBasedSslResult: null,
-          virtualIP: null,
-          virtualIPv6: null,
-          thumbprint: null,
-          certificateResourceId: null,
-          toUpdate: null,
-          toUpdateIpBasedSsl: null,
-          ipBasedSslState: 'NotConfigured',
-          hostType: 'Standard'
-        },
-        {
-          name: slot.scmHostName,
-          sslState: 'Disabled',
-          ipBasedSslResult: null,
-          virtualIP: null,
-          virtualIPv6: null,
-          thumbprint: null,
-          certificateResourceId: null,
-          toUpdate: null,
-          toUpdateIpBasedSsl: null,
-          ipBasedSslState: 'NotConfigured',
-          hostType: 'Repository'
-        }
+        sslState(slot.defaultHostName, 'Standard'),
+        sslState(slot.scmHostName, 'Repository')
       ],
       computeMode: null,
       serverFarm: null,
@@ -858,4 +834,21 @@ function tagsApi(ctx: Ctx, site: SiteState, slot: SlotState, body: Json | undefi
     type: 'Microsoft.Resources/tags',
     properties: { tags: { ...slot.tags } }
   })
+}
+
+/** One entry of a site's hostNameSslStates, as ARM lists it for a host without a certificate. */
+function sslState(name: string, hostType: 'Standard' | 'Repository'): Record<string, unknown> {
+  return {
+    name,
+    sslState: 'Disabled',
+    ipBasedSslResult: null,
+    virtualIP: null,
+    virtualIPv6: null,
+    thumbprint: null,
+    certificateResourceId: null,
+    toUpdate: null,
+    toUpdateIpBasedSsl: null,
+    ipBasedSslState: 'NotConfigured',
+    hostType
+  }
 }

@@ -1,5 +1,6 @@
 // Kudu (each slot's scm host): OneDeploy (`POST /api/publish`) and the deployment status API.
 // Packages are streamed to a temp file (benchmarks push up to 1 GiB) and validated with yauzl.
+import { readFileRef } from './site.js'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -319,6 +320,18 @@ export async function handleKudu(ctx: Ctx): Promise<void> {
       deploymentJson(slot, site, d, latest?.id),
       pending ? { location: `https://${slot.scmHostName}${url.pathname}${url.search}` } : {}
     )
+    return
+  }
+  // VFS, read-only: the deployed files under site/wwwroot (the preflight reads web.config).
+  const vfs = /^\/api\/vfs\/site\/wwwroot\/(.+)$/i.exec(url.pathname)
+  if (req.method === 'GET' && vfs) {
+    const name = decodeURIComponent(vfs[1])
+    const ref = slot.content?.get(name)
+    if (!ref) {
+      sendJson(ctx, 404, { Message: `'C:\\home\\site\\wwwroot\\${name}' not found.` })
+      return
+    }
+    send(ctx, 200, await readFileRef(ref), { 'content-type': 'application/octet-stream' })
     return
   }
   emu.note(`kudu: unmodelled ${req.method} ${url.pathname}`)

@@ -85,7 +85,7 @@ export function readZipEntry(zipPath: string, entryName: string): Promise<Buffer
   })
 }
 
-async function readFileRef(f: FileRef): Promise<Buffer> {
+export async function readFileRef(f: FileRef): Promise<Buffer> {
   return f.kind === 'buffer' ? f.data : readZipEntry(f.zipPath, f.entryName)
 }
 
