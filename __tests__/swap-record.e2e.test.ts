@@ -134,7 +134,7 @@ describe('guarded rollback', () => {
     const run = await runAction(emu, { 'app-name': app, command: 'rollback', ...SMOKE })
     expect(errors(run)).toEqual([])
     expect(run.stdout).toMatch(
-      /production still serves what the swap at .* put there \(v2\); rolling it back to v1/
+      /production still serves what the swap at .* put there \(v2\), and staging holds what it replaced \(v1\)/
     )
     expect(await serves(emu, app, 'production')).toBe('v1')
     // The rollback is a swap too, and recorded as one.

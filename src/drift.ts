@@ -248,7 +248,7 @@ export async function swapPlanPhase(
   slotExists: boolean
 ): Promise<string | undefined> {
   const { settings: s, report } = ctx
-  return phase(report, 'Swap plan: settings', async handle => {
+  return phase(report, 'Check swap settings plan', async handle => {
     const plan = await readSwapPlan(
       app,
       { slot: s.slot, targetSlot: s.targetSlot, slotExists },

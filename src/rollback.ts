@@ -55,7 +55,7 @@ export async function rollback(ctx: RunContext): Promise<void> {
       )
     }
     core.info(
-      `${s.targetSlot} still serves what the swap at ${record.at} put there (${label(record.in)}); rolling it back to ${label(record.out)}.`
+      `${s.targetSlot} still serves what the swap at ${record.at} put there (${label(record.in)}), and ${s.slot} holds what it replaced (${label(record.out)}).`
     )
   }
   if (s.version) {

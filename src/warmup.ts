@@ -215,7 +215,7 @@ export async function warmupPhase(
   slot: Pick<SlotInfo, 'hostName' | 'scmHostName'>
 ): Promise<WarmupCheck | undefined> {
   const { settings: s, report } = ctx
-  return phase(report, 'Swap warm-up preflight', async handle => {
+  return phase(report, 'Check swap warm-up', async handle => {
     const [inSlot, inTarget, sticky] = await Promise.all([
       readAppSettings(app, s.slot, armOptions(ctx)),
       readAppSettings(app, s.targetSlot, armOptions(ctx)),
