@@ -4,7 +4,9 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
 import { ClientAssertionCredential, ClientSecretCredential } from '@azure/identity'
 import { createWebSiteManagement, type WebSiteManagementContext } from '@azure/arm-appservice/api'
 import {
+  $delete,
   applySlotConfigurationSlot,
+  createOrUpdate,
   createOrUpdateSlot,
   get,
   getSlot,
@@ -109,6 +111,42 @@ describe('emulator', () => {
     const r = await emu.serve('shop', 'canary', '/')
     expect(r.status).toBe(200)
     expect(r.body).toContain('Your web app is running and waiting for your content')
+  })
+
+  it('creates and deletes a site through the SDK, slots and all', async () => {
+    const created = await createOrUpdate(
+      client,
+      RG,
+      'news',
+      { location: 'westeurope', siteConfig: { appSettings: [{ name: 'THEME', value: 'dark' }] } },
+      { updateIntervalInMs: 50 }
+    ).pollUntilDone()
+    expect(created.name).toBe('news')
+    expect(created.defaultHostName).toMatch(/^news-[a-z0-9]{16}\./)
+    expect((await listApplicationSettings(client, RG, 'news')).properties).toEqual({
+      THEME: 'dark'
+    })
+    expect((await emu.serve('news', 'production', '/')).body).toContain('waiting for your content')
+    await createOrUpdateSlot(
+      client,
+      RG,
+      'news',
+      'staging',
+      { location: 'westeurope' },
+      {
+        updateIntervalInMs: 50
+      }
+    ).pollUntilDone()
+    await $delete(client, RG, 'news')
+    await expect(get(client, RG, 'news')).rejects.toMatchObject({ statusCode: 404 })
+    await expect(getSlot(client, RG, 'news', 'staging')).rejects.toMatchObject({ statusCode: 404 })
+    // Names are global; the resource group outlives its last app; an unknown one is refused.
+    await expect(
+      createOrUpdate(client, RG, 'blog', { location: 'westeurope' }).pollUntilDone()
+    ).rejects.toMatchObject({ statusCode: 409 })
+    await expect(
+      createOrUpdate(client, 'rg-missing', 'news', { location: 'westeurope' }).pollUntilDone()
+    ).rejects.toMatchObject({ statusCode: 404, code: 'ResourceGroupNotFound' })
   })
 
   it('round-trips app settings', async () => {

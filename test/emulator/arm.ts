@@ -22,6 +22,7 @@ import {
   type EmulatorState,
   type SiteState,
   type SlotState,
+  addApp,
   findSite,
   findSlot,
   newSlot,
@@ -561,7 +562,7 @@ export async function handleArm(ctx: Ctx): Promise<void> {
   if (!eq(seg[2], 'resourceGroups') || !seg[3]) return unmodelled()
   const rg = seg[3]
   const rgSites = allSites.filter(s => s.resourceGroup.toLowerCase() === rg.toLowerCase())
-  if (rgSites.length === 0)
+  if (!st.resourceGroups.has(rg.toLowerCase()))
     return armError(ctx, 404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`)
   if (!eq(seg[4], 'providers') || !eq(seg[5], 'Microsoft.Web') || !eq(seg[6], 'sites'))
     return unmodelled()
@@ -574,6 +575,15 @@ export async function handleArm(ctx: Ctx): Promise<void> {
     return unmodelled()
   }
   const site = findSite(st, seg[7])
+  if (seg.length === 8 && method === 'PUT' && !site) return createSite(ctx, rg, seg[7], body)
+  if (
+    seg.length === 8 &&
+    method === 'PUT' &&
+    site &&
+    site.resourceGroup.toLowerCase() !== rg.toLowerCase()
+  )
+    // Site names are global: the host name <name>-<hash> is taken by the other one.
+    return armError(ctx, 409, 'Conflict', `Website with given name ${seg[7]} already exists.`)
   if (!site || site.resourceGroup.toLowerCase() !== rg.toLowerCase())
     return armError(
       ctx,
@@ -581,6 +591,18 @@ export async function handleArm(ctx: Ctx): Promise<void> {
       'ResourceNotFound',
       `The Resource 'Microsoft.Web/sites/${seg[7]}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`
     )
+  if (seg.length === 8 && method === 'DELETE') {
+    if (site.swapInProgress)
+      return armError(
+        ctx,
+        409,
+        'Conflict',
+        `Cannot delete site '${site.name}' while a swap operation is in progress.`
+      )
+    // All slots go with the site, as in App Service.
+    st.sites.delete(site.name.toLowerCase())
+    return send(ctx, 200, '')
+  }
   let rest = seg.slice(8)
   if (rest.length === 2 && eq(rest[0], 'operationresults') && method === 'GET')
     return handleOperationResult(ctx, site, rest[1])
@@ -728,6 +750,25 @@ export async function handleArm(ctx: Ctx): Promise<void> {
     default:
       return unmodelled()
   }
+}
+
+/**
+ * PUT of a site that does not exist: the app (its production slot) is created at once, with a
+ * unique default host name, and the body's configuration is applied by the long-running
+ * operation, as for a slot. A name taken anywhere in Azure gives 409 in reality; here only names
+ * in this emulator are known, and those reach putSlot as updates.
+ */
+function createSite(ctx: Ctx, resourceGroup: string, name: string, body: Json | undefined): void {
+  if (!/^[a-z0-9][a-z0-9-]{0,58}$/i.test(name))
+    return armError(
+      ctx,
+      400,
+      'InvalidSiteName',
+      `The site name '${name}' is invalid: use 1-60 letters, digits and hyphens, starting with a letter or digit.`
+    )
+  const site = addApp(ctx.emu.state, { name, resourceGroup })
+  site.slots.get('production')!.content = null
+  return putSlot(ctx, site, 'production', site.slots.get('production'), body)
 }
 
 function putSlot(

@@ -115,7 +115,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     tenantId: opts.tenantId ?? '72f988bf-0000-4000-8000-00000000e001',
     location,
     hostSuffix: `${locationHost}.azurewebsites.net`,
-    sites: new Map()
+    sites: new Map(),
+    resourceGroups: new Set()
   }
   const emu: Internals = {
     state,

@@ -102,6 +102,8 @@ export interface EmulatorState {
   hostSuffix: string
   /** keyed by lower-cased app name (ARM names are case-insensitive) */
   sites: Map<string, SiteState>
+  /** lower-cased names of the resource groups that exist (any app ever added made its group) */
+  resourceGroups: Set<string>
 }
 
 export interface AppSpec {
@@ -238,6 +240,7 @@ export function addApp(st: EmulatorState, spec: AppSpec): SiteState {
     )
   }
   st.sites.set(key, site)
+  st.resourceGroups.add(spec.resourceGroup.toLowerCase())
   return site
 }
 
