@@ -41,9 +41,11 @@ const inputs = async (app: string): Promise<Record<string, string>> => ({
   'smoke-timeout': '40'
 })
 
-/** Production smoke answers only after 20 s: a cancel lands while production is being checked. */
-function slowProductionSmoke(): void {
-  // The slot's smoke is the first /health request; every later one (production's) is slow.
+/**
+ * The slot's first smoke passes; every later /health (production's, or the slot's with production's
+ * settings in a swap preview) answers only after 20 s, so a cancel or kill lands during that check.
+ */
+function slowSmokeAfterFirst(): void {
   emu.fault({
     service: 'site',
     method: 'GET',
@@ -84,7 +86,7 @@ describe('cancellation', () => {
 
   it('after the swap, during production smoke: swapped back before the runner kills it', async () => {
     const app = shopApp(emu)
-    slowProductionSmoke()
+    slowSmokeAfterFirst()
     const since = emu.requests.length
     try {
       const run = await runAction(emu, await inputs(app), runnerCancel(7000))
@@ -114,7 +116,7 @@ describe('cancellation', () => {
 
   it('killed after the swap before production smoke passed: the post step swaps back and unlocks', async () => {
     const app = shopApp(emu)
-    slowProductionSmoke()
+    slowSmokeAfterFirst()
     const since = emu.requests.length
     try {
       const main = await runAction(emu, await inputs(app), { killAfterMs: 7000 })
@@ -168,15 +170,7 @@ describe('cancellation', () => {
   it('killed during a swap preview: the post step resets the slot to its own settings', async () => {
     const app = shopApp(emu)
     const staging = () => emu.state.sites.get(app)!.slots.get('staging')!
-    // The slot's first smoke passes; the smoke with production's settings (the preview) hangs.
-    emu.fault({
-      service: 'site',
-      method: 'GET',
-      path: '/health',
-      nth: 2,
-      times: 1000,
-      kind: { delayMs: 20_000 }
-    })
+    slowSmokeAfterFirst()
     try {
       const main = await runAction(
         emu,

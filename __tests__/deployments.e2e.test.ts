@@ -16,20 +16,6 @@ afterAll(async () => {
   await emu.close()
 })
 
-/** The standard app, with staging holding every non-sticky setting production has (no settings drift on swap). */
-function newApp(): string {
-  return shopApp(emu, {
-    slotSettings: {
-      staging: {
-        STAGED_SWAP_VERSION: 'v0',
-        STAGED_SWAP_DEPLOYED_AT: '2026-10-01T10:00:00.000Z',
-        DB: 'staging-db',
-        FEATURE: 'on'
-      }
-    }
-  })
-}
-
 /** Every test gets its own repository, so deployments of other tests never mix in. */
 function newRepo(): string {
   return `octo/shop-${process.pid}-${++repoCounter}`
@@ -53,6 +39,16 @@ function deploymentsOf(repo: string): GithubDeployment[] {
 
 const states = (d: GithubDeployment): string[] => d.statuses.map(s => s.state)
 
+/** A good deploy of v2, recorded in `repo`'s deployments. */
+async function deployV2(repo: string, app: string): Promise<void> {
+  const good = await run(repo, {
+    'app-name': app,
+    package: await zipFile(site('v2')),
+    version: 'v2'
+  })
+  expect(good.outputs.result).toBe('success')
+}
+
 /** What the log shows: ::add-mask:: lines are the masking itself and never displayed. */
 const shown = (r: ActionRun): string =>
   `${r.stdout}\n${r.stderr}`
@@ -66,7 +62,7 @@ const githubRequests = (): typeof emu.requests =>
 describe('GitHub Deployments', () => {
   it('records a good deploy: in_progress then success with the production URL and the run log', async () => {
     const repo = newRepo()
-    const app = newApp()
+    const app = shopApp(emu)
     const before = githubRequests().length
     const result = await run(repo, {
       'app-name': app,
@@ -101,7 +97,7 @@ describe('GitHub Deployments', () => {
 
   it('records a slot smoke failure as failure, production untouched', async () => {
     const repo = newRepo()
-    const app = newApp()
+    const app = shopApp(emu)
     const broken = site('v2', {
       'routes.json': JSON.stringify({
         '/health': { status: 500, body: 'boom' },
@@ -123,13 +119,8 @@ describe('GitHub Deployments', () => {
 
   it('records a swap back in production as failure, and the earlier success stays active', async () => {
     const repo = newRepo()
-    const app = newApp()
-    const good = await run(repo, {
-      'app-name': app,
-      package: await zipFile(site('v2')),
-      version: 'v2'
-    })
-    expect(good.outputs.result).toBe('success')
+    const app = shopApp(emu)
+    await deployV2(repo, app)
     const fragile = site('v3', {
       'routes.json': JSON.stringify({
         '/health': { body: 'healthy', requireSettings: { DB: 'staging-db' } },
@@ -148,13 +139,8 @@ describe('GitHub Deployments', () => {
 
   it('records command: rollback as a success, which makes the rolled-back deployment inactive', async () => {
     const repo = newRepo()
-    const app = newApp()
-    const good = await run(repo, {
-      'app-name': app,
-      package: await zipFile(site('v2')),
-      version: 'v2'
-    })
-    expect(good.outputs.result).toBe('success')
+    const app = shopApp(emu)
+    await deployV2(repo, app)
     const back = await run(repo, { 'app-name': app, command: 'rollback' })
     expect(errors(back)).toEqual([])
     expect(back.outputs).toMatchObject({ result: 'success', 'deployed-version': 'v1' })
@@ -171,7 +157,7 @@ describe('GitHub Deployments', () => {
 
   it('warns and still deploys when the token lacks deployments: write (403)', async () => {
     const repo = newRepo()
-    const app = newApp()
+    const app = shopApp(emu)
     emu.github.forbidWrites = true
     let result: ActionRun
     try {
@@ -196,7 +182,7 @@ describe('GitHub Deployments', () => {
 
   it('warns on a bad token and never prints it', async () => {
     const repo = newRepo()
-    const app = newApp()
+    const app = shopApp(emu)
     const wrong = 'ghs_wrongTokenThatMustNotBePrinted1234'
     const result = await run(
       repo,
@@ -212,7 +198,7 @@ describe('GitHub Deployments', () => {
 
   it('creates nothing without environment, for cleanup, or in a dry run', async () => {
     const repo = newRepo()
-    const app = newApp()
+    const app = shopApp(emu)
     const before = githubRequests().length
     const pkg = await zipFile(site('v2'))
     const off = await runAction(

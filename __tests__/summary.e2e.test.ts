@@ -14,23 +14,9 @@ afterAll(async () => {
   await emu.close()
 })
 
-/** The standard app, with staging holding every non-sticky setting production has (no settings drift on swap). */
-function newApp(): string {
-  return shopApp(emu, {
-    slotSettings: {
-      staging: {
-        STAGED_SWAP_VERSION: 'v0',
-        STAGED_SWAP_DEPLOYED_AT: '2026-10-01T10:00:00.000Z',
-        DB: 'staging-db',
-        FEATURE: 'on'
-      }
-    }
-  })
-}
-
 describe('summary and logs of a real run', () => {
   it('a good deploy: summary facts from the run, plain log groups, request-level debug lines without secrets', async () => {
-    const app = newApp()
+    const app = shopApp(emu)
     const run = await runAction(
       emu,
       { 'app-name': app, package: await zipFile(site('v2')), version: 'v2', ...SMOKE },

@@ -64,21 +64,24 @@ async function main(): Promise<void> {
       'smoke-interval': '0.5',
       'smoke-timeout': '5'
     }
+    const deployAndShow = async (files: Record<string, string>, version: string) => {
+      show(
+        await runAction(emu, {
+          'app-name': 'shop',
+          package: await zipFile(files),
+          version,
+          ...smoke
+        })
+      )
+      await serving(emu)
+    }
 
     console.log(
       bold(
         '1. Deploy v2. There is no staging slot yet: it is created from production, v2 is smoked there, swapped in, smoked again.'
       )
     )
-    show(
-      await runAction(emu, {
-        'app-name': 'shop',
-        package: await zipFile(site('v2')),
-        version: 'v2',
-        ...smoke
-      })
-    )
-    await serving(emu)
+    await deployAndShow(site('v2'), 'v2')
 
     console.log(
       bold(
@@ -94,30 +97,14 @@ async function main(): Promise<void> {
     // The created slot got production's non-sticky settings only; give it its own database, as a team would.
     emu.state.sites.get('shop')!.slots.get('staging')!.appSettings.DB = 'staging-db'
     console.log('   (staging now has its own DB=staging-db setting, sticky to the slot)')
-    show(
-      await runAction(emu, {
-        'app-name': 'shop',
-        package: await zipFile(fragile),
-        version: 'v3',
-        ...smoke
-      })
-    )
-    await serving(emu)
+    await deployAndShow(fragile, 'v3')
 
     console.log(
       bold(
         '3. Deploy v4, a good build, then roll back on demand (command: rollback) as a workflow_dispatch run would.'
       )
     )
-    show(
-      await runAction(emu, {
-        'app-name': 'shop',
-        package: await zipFile(site('v4')),
-        version: 'v4',
-        ...smoke
-      })
-    )
-    await serving(emu)
+    await deployAndShow(site('v4'), 'v4')
     show(await runAction(emu, { 'app-name': 'shop', command: 'rollback', ...smoke }))
     await serving(emu)
 

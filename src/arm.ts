@@ -29,8 +29,8 @@ import type { OperationState, PollerLike } from '@azure/core-lro'
 import { debugLogPolicy } from './http.js'
 import {
   conflictRetryPolicy,
-  pollDelay,
   noBlindRetryPolicy,
+  pollDelay,
   retryAfterMs,
   sleep
 } from './retry-helper.js'
@@ -219,7 +219,7 @@ export async function readStickyNames(app: AppRef, options: CallOptions): Promis
   }
 }
 
-function withoutKeys<T>(record: Record<string, T>, keys: Set<string>): Record<string, T> {
+export function withoutKeys<T>(record: Record<string, T>, keys: Set<string>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).filter(([key]) => !keys.has(key)))
 }
 
@@ -299,10 +299,11 @@ function retryAfterRecorder(): {
 }
 
 /**
- * Polls a long-running operation adaptively instead of the SDK's fixed interval (pollDelay;
- * never sooner than the Retry-After ARM sent with the 202), each wait counted from the previous
- * poll's start, so an operation that ends is seen within about a second. The SDK does the polling itself (operation URL, status, final GET); the later polls'
- * Retry-After is not visible through its poller, so the first one is kept as the floor.
+ * Polls a long-running operation adaptively instead of the SDK's fixed interval (pollDelay, never
+ * sooner than the Retry-After ARM sent with the 202), each wait counted from the previous poll's
+ * start, so an operation that ends is seen within about a second. The SDK does the polling itself
+ * (operation URL, status, final GET); the later polls' Retry-After is not visible through its
+ * poller, so the first one is kept as the floor.
  */
 async function untilDone<T>(
   poller: PollerLike<OperationState<T>, T>,

@@ -119,7 +119,7 @@ export async function deploy(ctx: RunContext): Promise<void> {
   if (s.dryRun) {
     report.plan = plan(ctx, t, version)
     // The check runs in the dry run too, so that a swap it would refuse fails before any upload.
-    const refused = s.swap ? await swapPlanPhase(ctx, t.app, Boolean(t.slot)) : undefined
+    const refused = s.swap ? (await swapPlanPhase(ctx, t.app, Boolean(t.slot))).refused : undefined
     if (refused) throw new Error(refused)
     report.result = 'success'
     return

@@ -9,6 +9,7 @@ import {
   readAppSettings,
   readConnectionStrings,
   readStickyNames,
+  withoutKeys,
   type AppRef,
   type CallOptions,
   type StickyNames
@@ -131,12 +132,17 @@ export function computeSwapPlan(
 
 /** What a slot created from the target (createSlotFrom) would hold: the target's non-sticky settings. */
 export function clonedSide(target: ConfigSide, sticky: StickyNames): ConfigSide {
-  const keep = <T>(record: Record<string, T>, names: Set<string>) =>
-    Object.fromEntries(Object.entries(record).filter(([name]) => !names.has(name)))
   return {
-    appSettings: keep(target.appSettings, sticky.appSettings),
-    connectionStrings: keep(target.connectionStrings, sticky.connectionStrings)
+    appSettings: withoutKeys(target.appSettings, sticky.appSettings),
+    connectionStrings: withoutKeys(target.connectionStrings, sticky.connectionStrings)
   }
+}
+
+/** What the plan was computed from: both slots' settings and the sticky names. */
+export interface SwapSides {
+  slot: ConfigSide
+  target: ConfigSide
+  sticky: StickyNames
 }
 
 async function readSide(app: AppRef, slot: string, options: CallOptions): Promise<ConfigSide> {
@@ -153,17 +159,16 @@ export async function readSwapPlan(
   names: { slot: string; targetSlot: string; slotExists: boolean },
   allow: string[],
   options: CallOptions
-): Promise<SwapPlan> {
-  const [target, sticky] = await Promise.all([
+): Promise<{ plan: SwapPlan; sides: SwapSides }> {
+  const [target, sticky, read] = await Promise.all([
     readSide(app, names.targetSlot, options),
-    readStickyNames(app, options)
+    readStickyNames(app, options),
+    names.slotExists ? readSide(app, names.slot, options) : undefined
   ])
-  const slot = names.slotExists
-    ? await readSide(app, names.slot, options)
-    : clonedSide(target, sticky)
+  const slot = read ?? clonedSide(target, sticky)
   const plan = computeSwapPlan(names, slot, target, sticky, allow)
   for (const line of describePlan(plan)) core.info(line)
-  return plan
+  return { plan, sides: { slot, target, sticky } }
 }
 
 const EFFECT: Record<PlanRow['effect'], string> = {
@@ -239,17 +244,18 @@ export function renderSwapPlan(report: Pick<Report, 'swapPlan'>): string[] {
 }
 
 /**
- * The swap plan as a phase; returns the refusal message when the gate refuses. A rollback is not
- * gated (undoing a swap moves settings back by design), only shown.
+ * The swap plan as a phase; `refused` is the refusal message when the gate refuses. A rollback is
+ * not gated (undoing a swap moves settings back by design), only shown. `sides` are what it read,
+ * for the checks after it.
  */
 export async function swapPlanPhase(
   ctx: RunContext,
   app: AppRef,
   slotExists: boolean
-): Promise<string | undefined> {
+): Promise<{ refused?: string; sides: SwapSides }> {
   const { settings: s, report } = ctx
   return phase(report, 'Check swap settings plan', async handle => {
-    const plan = await readSwapPlan(
+    const { plan, sides } = await readSwapPlan(
       app,
       { slot: s.slot, targetSlot: s.targetSlot, slotExists },
       s.allowSettingsDrift,
@@ -264,14 +270,14 @@ export async function swapPlanPhase(
     const note = counts.length ? counts.join(', ') : 'no setting changes'
     if (!message) {
       handle.note(note)
-      return undefined
+      return { sides }
     }
     if (s.command === 'rollback') {
       core.warning(`Rolling back anyway (a rollback is not gated): ${message}`)
       handle.note(`${note}; not gated for rollback`)
-      return undefined
+      return { sides }
     }
     handle.fail(`refused: ${plan.blocked.map(r => r.name).join(', ')}`)
-    return message
+    return { refused: message, sides }
   })
 }

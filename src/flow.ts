@@ -26,7 +26,7 @@ import {
 import { smoke, type SmokeReport } from './smoke.js'
 import { assertLockHeld } from './lock.js'
 import { savePreview, saveSwap } from './state-helper.js'
-import { label, recordOf, type VersionRecord } from './versions.js'
+import { label, recordOf, sameRecord, type VersionRecord } from './versions.js'
 import { swapPlanPhase } from './drift.js'
 import { warmupPhase } from './warmup.js'
 import { runCanary } from './canary.js'
@@ -100,10 +100,6 @@ async function readRecord(app: AppRef, slot: string, options: CallOptions): Prom
   return recordOf(await readAppSettings(app, slot, options))
 }
 
-function sameRecord(a: VersionRecord, b: VersionRecord): boolean {
-  return a.version === b.version && a.deployedAt === b.deployedAt
-}
-
 /**
  * Swaps and checks from the version records that the swap really happened: records travel with
  * the content, so reading the target tells what it serves now. A swap is not idempotent (sent
@@ -164,13 +160,13 @@ export async function promote(
 
   // Before any change to the target: what the swap does to settings (refused when it would drop
   // or silently replace one), and whether the swap's warm-up will work.
-  const refused = await swapPlanPhase(ctx, t.app, true)
+  const { refused, sides } = await swapPlanPhase(ctx, t.app, true)
   if (refused) {
     report.result = 'failed'
     report.message = refused
     return
   }
-  const warmup = await warmupPhase(ctx, t.app, slot)
+  const warmup = await warmupPhase(ctx, slot, sides)
 
   if (s.swapPreview) {
     // Saved first: a run killed during the apply leaves the reset to the post step.

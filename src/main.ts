@@ -79,6 +79,8 @@ async function execute(settings: Settings, report: Report, cancel: AbortSignal):
       // write, the lock's tag included. Under the lock the command reads everything again.
       core.info('Checking the app before taking its lock (a dry run of the command)…')
       const precheck = newReport({ ...report, dryRun: true })
+      // What the check read (versions, swap plan, phases) stands for the run when it ends the run.
+      const adoptPrecheck = () => Object.assign(report, { ...precheck, dryRun: false, plan: [] })
       try {
         await COMMAND[settings.command]({
           ...ctx,
@@ -86,13 +88,12 @@ async function execute(settings: Settings, report: Report, cancel: AbortSignal):
           report: precheck
         })
       } catch (error) {
-        // What the check read (versions, swap plan, phases) is what the summary shows for the refusal.
-        Object.assign(report, { ...precheck, dryRun: false, plan: [] })
+        adoptPrecheck()
         throw error
       }
       if (settings.command === 'cleanup' && precheck.plan.length === 0) {
         // Nothing idle: the checks are the whole run, and a lock would be the only write.
-        Object.assign(report, { ...precheck, dryRun: false })
+        adoptPrecheck()
         return
       }
       await phase(report, 'Lock app', async handle => {

@@ -9,7 +9,7 @@ import { clearRouting } from './canary.js'
 import { RESCUE_MS } from './context.js'
 import { abandonDeployment } from './deployments.js'
 import { releaseLock } from './lock.js'
-import { describeError, sleep } from './retry-helper.js'
+import { describeError, pollDelay, sleep } from './retry-helper.js'
 import {
   load,
   type AppState,
@@ -19,23 +19,20 @@ import {
   type PreviewState,
   type SwapState
 } from './state-helper.js'
-import { label, recordOf, type VersionRecord } from './versions.js'
+import { label, recordOf, sameRecord } from './versions.js'
 
 /** How long a swap sent without an answer is watched for: App Service swaps take seconds to minutes. */
 const SWAP_WATCH_MS = 120_000
 
-function sameRecord(a: VersionRecord, b: VersionRecord): boolean {
-  return a.version === b.version && a.deployedAt === b.deployedAt
-}
-
 /** Waits for the swap operation ARM accepted, so that the records read afterwards are final. */
 async function waitForOperation(app: AppRef, url: string, signal: AbortSignal): Promise<void> {
   const { pathname, search } = new URL(url)
+  const started = Date.now()
   for (;;) {
     const response = await app.arm.path(`${pathname}${search}`).get({ abortSignal: signal })
     const status = (response.body as { status?: string } | undefined)?.status
     if (response.status !== '202' && status !== 'InProgress' && status !== 'Running') return
-    await sleep(1000, signal)
+    await sleep(pollDelay(Date.now() - started), signal)
   }
 }
 
@@ -76,7 +73,7 @@ async function swapBack(app: AppRef, swap: SwapState, signal: AbortSignal): Prom
     `${swap.targetSlot} serves ${label(swap.incoming)}, which never passed smoke there; swapping ${label(swap.outgoing)} back.`
   )
   await swapSlots(app, swap.slot, swap.targetSlot, { abortSignal: signal })
-  const after = recordOf(await readAppSettings(app, swap.targetSlot, { abortSignal: signal }))
+  const after = await read()
   if (!sameRecord(after, swap.outgoing))
     throw new Error(`after the swap back ${swap.targetSlot} records ${label(after)}`)
   core.info(`${swap.targetSlot} serves ${label(swap.outgoing)} again.`)

@@ -4,7 +4,7 @@ import { armOptions, type RunContext } from './context.js'
 import { promote, resolveTarget, smokePhase, type Target } from './flow.js'
 import { phase } from './report.js'
 import { swapPlanPhase } from './drift.js'
-import { isOlder, label, recordOf, type VersionRecord } from './versions.js'
+import { isOlder, label, recordOf, sameRecord, type VersionRecord } from './versions.js'
 
 export interface Sides {
   t: Target
@@ -42,7 +42,7 @@ export async function swapCommand(ctx: RunContext): Promise<void> {
       `Slot '${s.slot}' is ${t.slot!.state}; a stopped slot cannot be swapped. Deploy to it again, or start it and re-run.`
     )
   }
-  if (inSlot.version === inTarget.version && inSlot.deployedAt === inTarget.deployedAt) {
+  if (sameRecord(inSlot, inTarget)) {
     throw new Error(
       `Slot '${s.slot}' holds the same version as ${s.targetSlot} (${label(inTarget)}): nothing to promote.`
     )
@@ -68,7 +68,7 @@ export async function swapCommand(ctx: RunContext): Promise<void> {
         : [`${s.teardown === 'stop' ? 'Stop' : 'Delete'} slot '${s.slot}'`])
     ]
     // The settings gate runs in the dry run too, so a swap it would refuse fails before any write.
-    const refused = await swapPlanPhase(ctx, t.app, true)
+    const { refused } = await swapPlanPhase(ctx, t.app, true)
     if (refused) throw new Error(refused)
     report.result = 'success'
     return

@@ -36,6 +36,11 @@ export function isOlder(a: VersionRecord, b: VersionRecord): boolean {
   return Date.parse(a.deployedAt) < Date.parse(b.deployedAt)
 }
 
+/** The same deployment: records travel with the content, so equal records mean the same build. */
+export function sameRecord(a: VersionRecord, b: VersionRecord): boolean {
+  return a.version === b.version && a.deployedAt === b.deployedAt
+}
+
 export function label(record: VersionRecord): string {
   return record.version ?? '(unrecorded)'
 }

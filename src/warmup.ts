@@ -6,8 +6,9 @@
 // says what to change. web.config is read from the slot through Kudu's VFS (it is not in ARM).
 import * as core from '@actions/core'
 import type { Send } from './http.js'
-import { readAppSettings, readStickyNames, type AppRef, type SlotInfo } from './arm.js'
-import { armOptions, type RunContext } from './context.js'
+import type { SlotInfo } from './arm.js'
+import type { RunContext } from './context.js'
+import type { SwapSides } from './drift.js'
 import { phase, type Report } from './report.js'
 import { describeError } from './retry-helper.js'
 
@@ -70,6 +71,13 @@ export function judgeInitPage(page: string, status?: number, location?: string):
   return check
 }
 
+/**
+ * The run's signal plus 10 s per request: AbortSignal.timeout, not the pipeline's `timeout`, whose
+ * timer outlives a failed request.
+ */
+const bounded = (signal: AbortSignal): AbortSignal =>
+  AbortSignal.any([signal, AbortSignal.timeout(10_000)])
+
 /** One GET of the slot without following redirects; status undefined when nothing answered. */
 async function probe(
   web: Send,
@@ -81,8 +89,7 @@ async function probe(
     const response = await web({
       url: new URL(path, `https://${hostName}`).toString(),
       method: 'GET',
-      // AbortSignal.timeout, not the pipeline's `timeout`, whose timer outlives a failed request.
-      abortSignal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+      abortSignal: bounded(signal),
       headers: { 'cache-control': 'no-cache' }
     })
     return { status: response.status, location: response.headers.get('location') ?? undefined }
@@ -103,7 +110,7 @@ async function readWebConfig(
     const response = await kudu({
       url: `https://${scmHostName}/api/vfs/site/wwwroot/web.config`,
       method: 'GET',
-      abortSignal: AbortSignal.any([signal, AbortSignal.timeout(10_000)])
+      abortSignal: bounded(signal)
     })
     if (response.status === 200) return response.bodyAsText ?? ''
     if (response.status !== 404)
@@ -211,19 +218,15 @@ export function renderWarmup(report: Pick<Report, 'warmup'>): string[] {
  */
 export async function warmupPhase(
   ctx: RunContext,
-  app: AppRef,
-  slot: Pick<SlotInfo, 'hostName' | 'scmHostName'>
+  slot: Pick<SlotInfo, 'hostName' | 'scmHostName'>,
+  sides: SwapSides
 ): Promise<WarmupCheck | undefined> {
-  const { settings: s, report } = ctx
+  const { report } = ctx
   return phase(report, 'Check swap warm-up', async handle => {
-    const [inSlot, inTarget, sticky] = await Promise.all([
-      readAppSettings(app, s.slot, armOptions(ctx)),
-      readAppSettings(app, s.targetSlot, armOptions(ctx)),
-      readStickyNames(app, armOptions(ctx))
-    ])
-    const effective = { ...inSlot }
+    const inTarget = sides.target.appSettings
+    const effective = { ...sides.slot.appSettings }
     for (const name of [PING_PATH, PING_STATUSES]) {
-      if (!sticky.appSettings.has(name)) continue
+      if (!sides.sticky.appSettings.has(name)) continue
       if (name in inTarget) effective[name] = inTarget[name]
       else delete effective[name]
     }
