@@ -250,7 +250,12 @@ describe('fault injection', () => {
             ],
             // Production serves a version that passed smoke: v2 only when the run says success.
             ['production v2 only on success', prod.served === (result === 'success' ? 'v2' : 'v1')],
-            ['deployed-version tells the truth', run.outputs['deployed-version'] === prod.served],
+            // Empty means unknown: a run that failed before it could read production says nothing.
+            [
+              'deployed-version tells the truth',
+              run.outputs['deployed-version'] === prod.served ||
+                (run.outputs['deployed-version'] === '' && result === 'failed')
+            ],
             ['swapped tells the truth', run.outputs.swapped === String(result === 'success')],
             // No half-done swap: production's record is what it serves; each slot holds one version.
             ['production record = served', prod.recorded === prod.served],
