@@ -3,7 +3,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth'
 import * as core from '../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { shared } = await import('../src/auth.js')
+const { shared } = await import('../src/azure/auth.js')
 
 function counting(
   lifetimeMs: number,

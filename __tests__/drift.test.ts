@@ -1,6 +1,6 @@
 // The swap plan and drift gate as pure logic: what moves, what stays, what the gate refuses.
 import { describe, expect, it } from '@jest/globals'
-import { computeSwapPlan, driftMessage, hashValue, looksSecret } from '../src/drift.js'
+import { computeSwapPlan, driftMessage, hashValue, looksSecret } from '../src/phases/swap-plan.js'
 
 const key = Buffer.alloc(32, 1)
 const names = { slot: 'staging', targetSlot: 'production' }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import fs from 'node:fs'
 import path from 'node:path'
-import { getSettings, InputError, parseSmokeUrls } from '../src/input-helper.js'
+import { getSettings, InputError, parseSmokeUrls } from '../src/settings/input-helper.js'
 import { folder, zipFile } from '../test/packages.js'
 import { tempDir } from '../test/run-action.js'
 

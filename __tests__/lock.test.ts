@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { formatLock, lockOwner, parseLock, settleMs } from '../src/lock.js'
+import { formatLock, lockOwner, parseLock, settleMs } from '../src/phases/lock.js'
 
 describe('lock tag values', () => {
   it('round-trips owner and expiry', () => {

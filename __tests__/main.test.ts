@@ -5,13 +5,13 @@ import * as core from '../__fixtures__/core.js'
 
 const login = jest.fn()
 jest.unstable_mockModule('@actions/core', () => core)
-jest.unstable_mockModule('../src/auth.js', () => ({
+jest.unstable_mockModule('../src/azure/auth.js', () => ({
   login,
   cliSubscription: jest.fn(),
   ARM_SCOPE: 'x'
 }))
 
-const { run } = await import('../src/main.js')
+const { run } = await import('../src/run/main.js')
 
 const OUTPUTS = [
   'result',

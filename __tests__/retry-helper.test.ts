@@ -15,7 +15,7 @@ import {
   retryAfterMs,
   UnsureOutcomeError,
   withRetry
-} from '../src/retry-helper.js'
+} from '../src/azure/retry-helper.js'
 
 function httpError(
   status: number,

@@ -5,9 +5,9 @@ import {
   createPipelineRequest,
   type PipelineResponse
 } from '@azure/core-rest-pipeline'
-import type { Send } from '../src/http.js'
-import { parseSmokeUrls } from '../src/input-helper.js'
-import { resolveUrl, smoke } from '../src/smoke.js'
+import type { Send } from '../src/azure/http.js'
+import { parseSmokeUrls } from '../src/settings/input-helper.js'
+import { resolveUrl, smoke } from '../src/phases/smoke.js'
 
 function answers(...script: Array<[number, string]>): jest.Mock<Send> {
   let call = 0

@@ -1,7 +1,7 @@
 // renderSummary is a pure function of the report: each outcome's summary says what happened,
 // shows the facts a reviewer looks for, and gives the exact next step.
 import { describe, expect, it } from '@jest/globals'
-import { actionRef, renderSummary, runUrl } from '../src/summary.js'
+import { actionRef, renderSummary, runUrl } from '../src/report/summary.js'
 import {
   cleanupReport,
   dryRunReport,
@@ -11,7 +11,7 @@ import {
   smokeFailedReport,
   successReport
 } from '../test/reports.js'
-import type { Report } from '../src/report.js'
+import type { Report } from '../src/report/report.js'
 
 const render = (report: Report): string =>
   renderSummary(report, {

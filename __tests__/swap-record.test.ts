@@ -1,6 +1,11 @@
 // The swap record's tag format: it must fit ARM's 256-character tag values and still identify builds.
 import { describe, expect, it } from '@jest/globals'
-import { formatSwapRecord, isSameBuild, parseSwapRecord, SWAP_TAG } from '../src/swap-record.js'
+import {
+  formatSwapRecord,
+  isSameBuild,
+  parseSwapRecord,
+  SWAP_TAG
+} from '../src/phases/swap-record.js'
 
 const at = '2026-11-23T10:00:00.000Z'
 

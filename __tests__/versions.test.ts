@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { isOlder, label, recordOf, withRecord } from '../src/versions.js'
+import { isOlder, label, recordOf, withRecord } from '../src/model/versions.js'
 
 describe('version records', () => {
   it('reads and writes the two settings, keeping the others', () => {

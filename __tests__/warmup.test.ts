@@ -1,6 +1,6 @@
 // The warm-up verdict for one probe answer.
 import { describe, expect, it } from '@jest/globals'
-import { initializationPages, judgeInitPage, judgeWarmup } from '../src/warmup.js'
+import { initializationPages, judgeInitPage, judgeWarmup } from '../src/phases/warmup.js'
 
 describe('judgeWarmup', () => {
   it('accepts / answering 200 with no settings', () => {

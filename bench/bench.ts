@@ -268,7 +268,7 @@ async function fullRun(delay: number): Promise<FullRun> {
     )
     const swapDetectMs = swaps.map(r => after(r.time + delay, r.seq))
     const scriptedMs = delay + swaps.length * delay
-    // The app lock (src/lock.ts) writes its tag, then deliberately waits before reading it back.
+    // The app lock (src/phases/lock.ts) writes its tag, then deliberately waits before reading it back.
     const claim = reqs.find(r => r.method === 'PATCH' && /\/tags\/default/i.test(r.path))
     const lockSettleMs = claim
       ? (reqs.find(r => r.seq > claim.seq)?.time ?? claim.time) - claim.time

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { renderSummary } from '../src/summary.js'
+import { renderSummary } from '../src/report/summary.js'
 import { ENDED, SAMPLES } from '../test/reports.js'
 
 const CSS = `

@@ -1,6 +1,6 @@
 // Realistic Reports, shaped like the ones real runs produce (phase names and messages from src/),
 // for the summary's unit tests and for scripts/render-summary.ts previews.
-import { newReport, type Phase, type Report } from '../src/report.js'
+import { newReport, type Phase, type Report } from '../src/report/report.js'
 
 export const STARTED = Date.UTC(2026, 10, 23, 10, 0, 0)
 export const ENDED = STARTED + 83_400

@@ -3,13 +3,13 @@
 // most urgent first: traffic routed to an unverified build, an unverified swap, a swap preview, the
 // GitHub deployment, the lock.
 import * as core from '@actions/core'
-import { connect, readAppSettings, resetSlotConfig, swapSlots, type AppRef } from './arm.js'
-import { login } from './auth.js'
-import { clearRouting } from './canary.js'
-import { RESCUE_MS } from './context.js'
-import { abandonDeployment } from './deployments.js'
-import { releaseLock } from './lock.js'
-import { describeError, pollDelay, sleep } from './retry-helper.js'
+import { connect, readAppSettings, resetSlotConfig, swapSlots, type AppRef } from '../azure/arm.js'
+import { login } from '../azure/auth.js'
+import { clearRouting } from '../phases/canary.js'
+import { RESCUE_MS } from '../phases/context.js'
+import { abandonDeployment } from '../report/github-deployment.js'
+import { releaseLock } from '../phases/lock.js'
+import { describeError, pollDelay, sleep } from '../azure/retry-helper.js'
 import {
   load,
   type AppState,
@@ -18,8 +18,8 @@ import {
   type LockState,
   type PreviewState,
   type SwapState
-} from './state-helper.js'
-import { label, recordOf, sameRecord } from './versions.js'
+} from '../model/state-helper.js'
+import { label, recordOf, sameRecord } from '../model/versions.js'
 
 /** How long a swap sent without an answer is watched for: App Service swaps take seconds to minutes. */
 const SWAP_WATCH_MS = 120_000

@@ -11,13 +11,13 @@ import {
   updateConfigurationSlot
 } from '@azure/arm-appservice/api/webApps'
 import type { RampUpRule } from '@azure/arm-appservice/models'
-import { PRODUCTION, type AppRef, type CallOptions } from './arm.js'
-import { formatDuration } from './duration.js'
-import type { CanaryStep } from './input-helper.js'
-import { phase, type Report } from './report.js'
-import { describeError, sleep } from './retry-helper.js'
+import { PRODUCTION, type AppRef, type CallOptions } from '../azure/arm.js'
+import { formatDuration } from '../settings/duration.js'
+import type { CanaryStep } from '../settings/input-helper.js'
+import { phase, type Report } from '../report/report.js'
+import { describeError, sleep } from '../azure/retry-helper.js'
 import type { SmokeReport } from './smoke.js'
-import { saveCanary } from './state-helper.js'
+import { saveCanary } from '../model/state-helper.js'
 
 export const ROUTING_COOKIE = 'x-ms-routing-name'
 

@@ -1,14 +1,14 @@
 import * as core from '@actions/core'
-import { startSite } from './arm.js'
-import { armOptions, type RunContext } from './context.js'
-import { promote, smokePhase } from './flow.js'
-import { swapPlanPhase } from './drift.js'
-import { phase } from './report.js'
-import { describeError } from './retry-helper.js'
+import { startSite } from '../azure/arm.js'
+import { armOptions, type RunContext } from '../phases/context.js'
+import { promote, smokePhase } from '../phases/promote.js'
+import { swapPlanPhase } from '../phases/swap-plan.js'
+import { phase } from '../report/report.js'
+import { describeError } from '../azure/retry-helper.js'
 import { readSides } from './swap.js'
-import { isOlder, label } from './versions.js'
-import type { Target } from './flow.js'
-import { isSameBuild, parseSwapRecord, readTags, type SwapRecord } from './swap-record.js'
+import { isOlder, label } from '../model/versions.js'
+import type { Target } from '../phases/promote.js'
+import { isSameBuild, parseSwapRecord, readTags, type SwapRecord } from '../phases/swap-record.js'
 
 /** The last swap recorded on the target; a record that cannot be read is reported and skipped. */
 async function readSwapRecord(ctx: RunContext, t: Target): Promise<SwapRecord | undefined> {

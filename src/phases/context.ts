@@ -1,7 +1,7 @@
 import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
-import type { Settings } from './input-helper.js'
-import type { Send } from './http.js'
-import type { Report } from './report.js'
+import type { Settings } from '../settings/input-helper.js'
+import type { Send } from '../azure/http.js'
+import type { Report } from '../report/report.js'
 import type { Lock } from './lock.js'
 
 /** What every command works with; built once in main.ts, passed explicitly, never global. */

@@ -5,12 +5,12 @@
 // redirects either fails the swap or "warms" nothing. Probing the slot tells which, and the warning
 // says what to change. web.config is read from the slot through Kudu's VFS (it is not in ARM).
 import * as core from '@actions/core'
-import type { Send } from './http.js'
-import type { SlotInfo } from './arm.js'
+import type { Send } from '../azure/http.js'
+import type { SlotInfo } from '../azure/arm.js'
 import type { RunContext } from './context.js'
-import type { SwapSides } from './drift.js'
-import { phase, type Report } from './report.js'
-import { describeError } from './retry-helper.js'
+import type { SwapSides } from './swap-plan.js'
+import { phase, type Report } from '../report/report.js'
+import { describeError } from '../azure/retry-helper.js'
 
 export const PING_PATH = 'WEBSITE_SWAP_WARMUP_PING_PATH'
 export const PING_STATUSES = 'WEBSITE_SWAP_WARMUP_PING_STATUSES'

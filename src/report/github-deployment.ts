@@ -1,8 +1,8 @@
 import * as core from '@actions/core'
 import { getOctokit } from '@actions/github'
-import type { Settings } from './input-helper.js'
+import type { Settings } from '../settings/input-helper.js'
 import type { Report } from './report.js'
-import { saveDeployment, type GithubDeploymentState } from './state-helper.js'
+import { saveDeployment, type GithubDeploymentState } from '../model/state-helper.js'
 import { runUrl } from './summary.js'
 
 /**

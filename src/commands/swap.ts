@@ -1,10 +1,10 @@
 import * as core from '@actions/core'
-import { readAppSettings } from './arm.js'
-import { armOptions, type RunContext } from './context.js'
-import { promote, resolveTarget, smokePhase, type Target } from './flow.js'
-import { phase } from './report.js'
-import { swapPlanPhase } from './drift.js'
-import { isOlder, label, recordOf, sameRecord, type VersionRecord } from './versions.js'
+import { readAppSettings } from '../azure/arm.js'
+import { armOptions, type RunContext } from '../phases/context.js'
+import { promote, resolveTarget, smokePhase, type Target } from '../phases/promote.js'
+import { phase } from '../report/report.js'
+import { swapPlanPhase } from '../phases/swap-plan.js'
+import { isOlder, label, recordOf, sameRecord, type VersionRecord } from '../model/versions.js'
 
 export interface Sides {
   t: Target

@@ -1,8 +1,8 @@
 import * as core from '@actions/core'
 import { RestError, type PipelineResponse } from '@azure/core-rest-pipeline'
-import type { PackageSpec } from './input-helper.js'
+import type { PackageSpec } from '../settings/input-helper.js'
 import type { Send } from './http.js'
-import { openPackage, type ZipProgress } from './package.js'
+import { openPackage, type ZipProgress } from '../phases/package.js'
 import { pollDelay, retryAfterMs, sleep, TimeoutError, withRetry } from './retry-helper.js'
 
 /** Kudu's DeployStatus: Pending 0, Building 1, Deploying 2, Failed 3, Success 4. */

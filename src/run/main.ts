@@ -1,22 +1,26 @@
 import * as core from '@actions/core'
 import { AzureLogger } from '@azure/logger'
 import { format } from 'node:util'
-import { login, cliSubscription } from './auth.js'
-import { connect, findApp } from './arm.js'
-import { cleanup } from './cleanup.js'
-import { armOptions, RESCUE_MS, type RunContext } from './context.js'
-import { deploy } from './deploy.js'
-import { finishDeployment, startDeployment, type DeploymentTracker } from './deployments.js'
-import { createSender } from './http.js'
-import { getSettings, InputError, type Settings } from './input-helper.js'
-import { acquireLock, lockOwner, LockTimeoutError, releaseLock } from './lock.js'
-import { isSuccess, newReport, phase, setOutputs, type Report } from './report.js'
-import { describeError } from './retry-helper.js'
-import { rollback } from './rollback.js'
-import { writeSummary } from './summary.js'
+import { login, cliSubscription } from '../azure/auth.js'
+import { connect, findApp } from '../azure/arm.js'
+import { cleanup } from '../commands/cleanup.js'
+import { armOptions, RESCUE_MS, type RunContext } from '../phases/context.js'
+import { deploy } from '../commands/deploy.js'
+import {
+  finishDeployment,
+  startDeployment,
+  type DeploymentTracker
+} from '../report/github-deployment.js'
+import { createSender } from '../azure/http.js'
+import { getSettings, InputError, type Settings } from '../settings/input-helper.js'
+import { acquireLock, lockOwner, LockTimeoutError, releaseLock } from '../phases/lock.js'
+import { isSuccess, newReport, phase, setOutputs, type Report } from '../report/report.js'
+import { describeError } from '../azure/retry-helper.js'
+import { rollback } from '../commands/rollback.js'
+import { writeSummary } from '../report/summary.js'
 import { post } from './post.js'
-import { isPost, markMainStarted, saveApp, saveLock } from './state-helper.js'
-import { swapCommand } from './swap.js'
+import { isPost, markMainStarted, saveApp, saveLock } from '../model/state-helper.js'
+import { swapCommand } from '../commands/swap.js'
 
 const COMMAND = { deploy, swap: swapCommand, rollback, cleanup } as const
 

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
-import type { SmokeCheck } from './input-helper.js'
-import type { Send } from './http.js'
-import { describeError, sleep } from './retry-helper.js'
+import type { SmokeCheck } from '../settings/input-helper.js'
+import type { Send } from '../azure/http.js'
+import { describeError, sleep } from '../azure/retry-helper.js'
 
 export interface SmokeResult {
   url: string

@@ -1,10 +1,10 @@
 import * as core from '@actions/core'
-import { formatDuration } from './duration.js'
-import { describeError } from './retry-helper.js'
-import type { SmokeResult } from './smoke.js'
-import type { SwapPlan } from './drift.js'
-import type { WarmupCheck } from './warmup.js'
-import type { CanaryRecord } from './canary.js'
+import { formatDuration } from '../settings/duration.js'
+import { describeError } from '../azure/retry-helper.js'
+import type { SmokeResult } from '../phases/smoke.js'
+import type { SwapPlan } from '../phases/swap-plan.js'
+import type { WarmupCheck } from '../phases/warmup.js'
+import type { CanaryRecord } from '../phases/canary.js'
 
 export type Result =
   'success' | 'smoke-failed' | 'rolled-back' | 'failed' | 'cleaned' | 'nothing-to-clean'

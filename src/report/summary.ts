@@ -1,10 +1,10 @@
 import * as core from '@actions/core'
-import { formatDuration } from './duration.js'
+import { formatDuration } from '../settings/duration.js'
 import type { Report } from './report.js'
-import { renderCanary } from './canary.js'
-import { renderSwapPlan } from './drift.js'
-import { renderRollbackWindow } from './swap-record.js'
-import { renderWarmup } from './warmup.js'
+import { renderCanary } from '../phases/canary.js'
+import { renderSwapPlan } from '../phases/swap-plan.js'
+import { renderRollbackWindow } from '../phases/swap-record.js'
+import { renderWarmup } from '../phases/warmup.js'
 
 /** What the summary needs besides the report; passed in so that rendering stays pure. */
 export interface SummaryContext {

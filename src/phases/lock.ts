@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
 import { createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline'
-import { sleep } from './retry-helper.js'
+import { sleep } from '../azure/retry-helper.js'
 
 export const LOCK_TAG = 'staged-swap-lock'
 const TAGS_API_VERSION = '2021-04-01'

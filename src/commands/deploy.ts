@@ -6,14 +6,14 @@ import {
   slotInfo,
   startSite,
   writeAppSettings
-} from './arm.js'
-import { armOptions, type RunContext } from './context.js'
-import { promote, resolveTarget, smokePhase, type Target } from './flow.js'
-import { deploymentLog, KUDU_SUCCESS, publish, waitForDeployment } from './kudu.js'
-import { phase, skipPhase } from './report.js'
-import { swapPlanPhase } from './drift.js'
-import { assertLockHeld } from './lock.js'
-import { formatDuration } from './duration.js'
+} from '../azure/arm.js'
+import { armOptions, type RunContext } from '../phases/context.js'
+import { promote, resolveTarget, smokePhase, type Target } from '../phases/promote.js'
+import { deploymentLog, KUDU_SUCCESS, publish, waitForDeployment } from '../azure/kudu.js'
+import { phase, skipPhase } from '../report/report.js'
+import { swapPlanPhase } from '../phases/swap-plan.js'
+import { assertLockHeld } from '../phases/lock.js'
+import { formatDuration } from '../settings/duration.js'
 import {
   deleteTags,
   KEEP_WARM_TAG,
@@ -21,8 +21,14 @@ import {
   mergeTags,
   OWNED_TAG,
   SWAP_TAG
-} from './swap-record.js'
-import { DEPLOYED_AT_SETTING, label, recordOf, VERSION_SETTING, withRecord } from './versions.js'
+} from '../phases/swap-record.js'
+import {
+  DEPLOYED_AT_SETTING,
+  label,
+  recordOf,
+  VERSION_SETTING,
+  withRecord
+} from '../model/versions.js'
 
 function describePackage(ctx: RunContext): string {
   const pkg = ctx.settings.package

@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import yazl from 'yazl'
-import type { PackageSpec } from './input-helper.js'
+import type { PackageSpec } from '../settings/input-helper.js'
 
 /** Deflating these again costs time and saves nothing. */
 const STORED = new Set([

@@ -9,14 +9,14 @@ import {
   slotNameOf,
   stopSite,
   type AppRef
-} from './arm.js'
-import { armOptions, type RunContext } from './context.js'
-import { formatDuration } from './duration.js'
-import { KUDU_FAILED, KUDU_SUCCESS, type KuduDeployment } from './kudu.js'
-import { phase, type CleanupRow } from './report.js'
-import { describeError } from './retry-helper.js'
-import { recordOf } from './versions.js'
-import { deleteTags, isOwned, KEEP_WARM_TAG, keepWarmUntil } from './swap-record.js'
+} from '../azure/arm.js'
+import { armOptions, type RunContext } from '../phases/context.js'
+import { formatDuration } from '../settings/duration.js'
+import { KUDU_FAILED, KUDU_SUCCESS, type KuduDeployment } from '../azure/kudu.js'
+import { phase, type CleanupRow } from '../report/report.js'
+import { describeError } from '../azure/retry-helper.js'
+import { recordOf } from '../model/versions.js'
+import { deleteTags, isOwned, KEEP_WARM_TAG, keepWarmUntil } from '../phases/swap-record.js'
 
 /** A deployment still running in Kudu means someone is using the slot right now. */
 async function deploymentInProgress(ctx: RunContext, site: Site, slot: string): Promise<boolean> {

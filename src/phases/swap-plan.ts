@@ -13,9 +13,9 @@ import {
   type AppRef,
   type CallOptions,
   type StickyNames
-} from './arm.js'
+} from '../azure/arm.js'
 import { armOptions, type RunContext } from './context.js'
-import { phase, type Report } from './report.js'
+import { phase, type Report } from '../report/report.js'
 
 export type SettingKind = 'app setting' | 'connection string'
 

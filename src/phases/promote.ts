@@ -13,21 +13,21 @@ import {
   type AppRef,
   type CallOptions,
   type SlotInfo
-} from './arm.js'
+} from '../azure/arm.js'
 import { armOptions, RESCUE_MS, type RunContext } from './context.js'
-import { phase, skipPhase } from './report.js'
+import { phase, skipPhase } from '../report/report.js'
 import {
   backoffDelay,
   describeError,
   isTransient,
   sleep,
   UnsureOutcomeError
-} from './retry-helper.js'
+} from '../azure/retry-helper.js'
 import { smoke, type SmokeReport } from './smoke.js'
 import { assertLockHeld } from './lock.js'
-import { savePreview, saveSwap } from './state-helper.js'
-import { label, recordOf, sameRecord, type VersionRecord } from './versions.js'
-import { swapPlanPhase } from './drift.js'
+import { savePreview, saveSwap } from '../model/state-helper.js'
+import { label, recordOf, sameRecord, type VersionRecord } from '../model/versions.js'
+import { swapPlanPhase } from './swap-plan.js'
 import { warmupPhase } from './warmup.js'
 import { runCanary } from './canary.js'
 import { keepWarm, recordSwapPhase } from './swap-record.js'
