@@ -1,7 +1,8 @@
 // renderSummary is a pure function of the report: each outcome's summary says what happened,
 // shows the facts a reviewer looks for, and gives the exact next step.
 import { describe, expect, it } from '@jest/globals'
-import { actionRef, renderSummary, runUrl } from '../src/report/summary.js'
+import { renderSummary } from '../src/report/summary.js'
+import { actionRef, runUrl } from '../src/report/links.js'
 import {
   cleanupReport,
   dryRunReport,

@@ -16,7 +16,8 @@ import { KUDU_FAILED, KUDU_SUCCESS, type KuduDeployment } from '../azure/kudu.js
 import { phase, type CleanupRow } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
 import { recordOf } from '../model/versions.js'
-import { deleteTags, isOwned, KEEP_WARM_TAG, keepWarmUntil } from '../phases/swap-record.js'
+import { deleteTags } from '../azure/tags.js'
+import { isOwned, KEEP_WARM_TAG, keepWarmUntil } from '../phases/swap-record.js'
 
 /** A deployment still running in Kudu means someone is using the slot right now. */
 async function deploymentInProgress(ctx: RunContext, site: Site, slot: string): Promise<boolean> {

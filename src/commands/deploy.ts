@@ -8,20 +8,15 @@ import {
   writeAppSettings
 } from '../azure/arm.js'
 import { armOptions, type RunContext } from '../phases/context.js'
-import { promote, resolveTarget, smokePhase, type Target } from '../phases/promote.js'
+import { promote, smokePhase } from '../phases/promote.js'
+import { resolveTarget, type Target } from '../phases/target.js'
 import { deploymentLog, KUDU_SUCCESS, publish, waitForDeployment } from '../azure/kudu.js'
 import { phase, skipPhase } from '../report/report.js'
 import { swapPlanPhase } from '../phases/swap-plan.js'
 import { assertLockHeld } from '../phases/lock.js'
 import { formatDuration } from '../settings/duration.js'
-import {
-  deleteTags,
-  KEEP_WARM_TAG,
-  keepWarmUntil,
-  mergeTags,
-  OWNED_TAG,
-  SWAP_TAG
-} from '../phases/swap-record.js'
+import { deleteTags, mergeTags } from '../azure/tags.js'
+import { KEEP_WARM_TAG, keepWarmUntil, OWNED_TAG, SWAP_TAG } from '../phases/swap-record.js'
 import {
   DEPLOYED_AT_SETTING,
   label,

@@ -7,8 +7,9 @@ import { phase } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
 import { readSides } from './swap.js'
 import { isOlder, label } from '../model/versions.js'
-import type { Target } from '../phases/promote.js'
-import { isSameBuild, parseSwapRecord, readTags, type SwapRecord } from '../phases/swap-record.js'
+import type { Target } from '../phases/target.js'
+import { readTags } from '../azure/tags.js'
+import { isSameBuild, parseSwapRecord, type SwapRecord } from '../phases/swap-record.js'
 
 /** The last swap recorded on the target; a record that cannot be read is reported and skipped. */
 async function readSwapRecord(ctx: RunContext, t: Target): Promise<SwapRecord | undefined> {

@@ -4,11 +4,10 @@
 import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
-import { createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline'
 import { sleep } from '../azure/retry-helper.js'
+import { deleteTags, mergeTags, readTags } from '../azure/tags.js'
 
 export const LOCK_TAG = 'staged-swap-lock'
-const TAGS_API_VERSION = '2021-04-01'
 /**
  * ARM tags have no compare-and-set, so a claim is written, left to settle, then read back. A rival
  * that read "free" before our write landed lands its own write within one read and one write round
@@ -63,46 +62,12 @@ export function parseLock(value: string | undefined): Holder | undefined {
   return match && Number.isFinite(expiresAt) ? { owner: match[1], expiresAt } : undefined
 }
 
-type Tags = Record<string, string>
-
-/** The Tags API through the SDK's own pipeline (auth, proxy, retries), via the raw client. */
-async function tagsCall(
-  arm: WebSiteManagementContext,
-  resourceId: string,
-  method: 'GET' | 'PATCH',
-  signal: AbortSignal,
-  body?: unknown
-): Promise<Tags> {
-  const url = `${resourceId}/providers/Microsoft.Resources/tags/default?api-version=${TAGS_API_VERSION}`
-  const client = arm.path(url)
-  const response =
-    method === 'GET'
-      ? await client.get({ abortSignal: signal })
-      : await client.patch({ abortSignal: signal, body, contentType: 'application/json' })
-  if (response.status !== '200') {
-    const payload = response.body as { error?: { message?: string } } | undefined
-    throw new RestError(
-      `Tags API ${method} failed with HTTP ${response.status}: ${payload?.error?.message ?? 'no reason given'}`,
-      {
-        statusCode: Number(response.status),
-        response: {
-          status: Number(response.status),
-          headers: createHttpHeaders(response.headers),
-          request: createPipelineRequest({ url, method }),
-          bodyAsText: JSON.stringify(response.body ?? '')
-        }
-      }
-    )
-  }
-  return (response.body as { properties?: { tags?: Tags } }).properties?.tags ?? {}
-}
-
 export async function readHolder(
   arm: WebSiteManagementContext,
   resourceId: string,
   signal: AbortSignal
 ): Promise<{ value?: string; holder?: Holder }> {
-  const value = (await tagsCall(arm, resourceId, 'GET', signal))[LOCK_TAG]
+  const value = (await readTags(arm, resourceId, signal))[LOCK_TAG]
   return { value, holder: parseLock(value) }
 }
 
@@ -142,10 +107,7 @@ export async function acquireLock(
     const expiresAt = Date.now() + options.holdMs
     const value = formatLock(owner, expiresAt)
     const write = Date.now()
-    await tagsCall(arm, resourceId, 'PATCH', signal, {
-      operation: 'Merge',
-      properties: { tags: { [LOCK_TAG]: value } }
-    })
+    await mergeTags(arm, resourceId, { [LOCK_TAG]: value }, signal)
     // Jitter so that two runs that collided once do not collide again in step.
     const settle = settleMs(readMs, Date.now() - write) * (1 + Math.random() * 0.25 * attempt)
     await sleep(settle, signal)
@@ -180,10 +142,7 @@ export async function releaseLock(
 ): Promise<boolean> {
   const { value } = await readHolder(arm, lock.resourceId, signal)
   if (value !== lock.value) return false
-  await tagsCall(arm, lock.resourceId, 'PATCH', signal, {
-    operation: 'Delete',
-    properties: { tags: { [LOCK_TAG]: lock.value } }
-  })
+  await deleteTags(arm, lock.resourceId, { [LOCK_TAG]: lock.value }, signal)
   core.info('Released the lock on the app.')
   return true
 }

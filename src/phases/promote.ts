@@ -1,19 +1,15 @@
 import * as core from '@actions/core'
-import type { Site } from '@azure/arm-appservice/models'
 import {
   applySlotConfig,
-  findApp,
-  getSlotSite,
   readAppSettings,
   removeSlot,
   resetSlotConfig,
-  slotInfo,
   stopSite,
   swapSlots,
   type AppRef,
-  type CallOptions,
-  type SlotInfo
+  type CallOptions
 } from '../azure/arm.js'
+import type { Target } from './target.js'
 import { armOptions, RESCUE_MS, type RunContext } from './context.js'
 import { phase, skipPhase } from '../report/report.js'
 import {
@@ -31,36 +27,6 @@ import { swapPlanPhase } from './swap-plan.js'
 import { warmupPhase } from './warmup.js'
 import { runCanary } from './canary.js'
 import { keepWarm, recordSwapPhase } from './swap-record.js'
-
-/** The app and the two slots a run works on, as ARM reports them. */
-export interface Target {
-  app: AppRef
-  target: SlotInfo
-  targetSite: Site
-  slot?: SlotInfo
-  slotSite?: Site
-}
-
-export async function resolveTarget(ctx: RunContext): Promise<Target> {
-  const { settings: s, report } = ctx
-  const { app, site } = await findApp(ctx.arm, s.appName, s.resourceGroup, armOptions(ctx))
-  const [targetSite, slotSite] = await Promise.all([
-    s.targetSlot === 'production' ? site : getSlotSite(app, s.targetSlot, armOptions(ctx)),
-    s.slot === '*' ? undefined : getSlotSite(app, s.slot, armOptions(ctx))
-  ])
-  if (!targetSite)
-    throw new Error(
-      `Target slot '${s.targetSlot}' of app '${app.name}' does not exist; check target-slot.`
-    )
-  const target = slotInfo(targetSite, s.targetSlot)
-  report.productionUrl = `https://${target.hostName}`
-  const slot = slotSite ? slotInfo(slotSite, s.slot) : undefined
-  if (slot) report.stagingUrl = `https://${slot.hostName}`
-  core.info(
-    `App '${app.name}' in resource group '${app.resourceGroup}': ${s.targetSlot} at ${target.hostName}${slot ? `, ${s.slot} at ${slot.hostName} (${slot.state})` : `, slot '${s.slot}' missing`}.`
-  )
-  return { app, target, targetSite, slot, slotSite }
-}
 
 /** A smoke phase; a failure is an outcome recorded in the report, not an exception. */
 export async function smokePhase(

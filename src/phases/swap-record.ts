@@ -5,11 +5,12 @@
 // Tags API Merge of our own keys, so the run lock's tag (lock.ts) and users' tags are never touched.
 import * as core from '@actions/core'
 import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
-import { RestError } from '@azure/core-rest-pipeline'
 import type { RunContext } from './context.js'
-import type { Target } from './promote.js'
+import type { Target } from './target.js'
 import { phase, type Report } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
+import { mergeTags, type Tags } from '../azure/tags.js'
+import { runUrl } from '../report/links.js'
 import { label, type VersionRecord } from '../model/versions.js'
 
 export const SWAP_TAG = 'staged-swap-swap'
@@ -17,58 +18,8 @@ export const SWAP_RUN_TAG = 'staged-swap-swap-run'
 export const KEEP_WARM_TAG = 'staged-swap-keep-warm-until'
 export const OWNED_TAG = 'staged-swap-owned'
 
-const TAGS_API_VERSION = '2021-04-01'
 const MAX_TAG_VALUE = 256
 
-export type Tags = Record<string, string>
-
-/** The Tags API through the SDK's pipeline (auth, proxy, retries), as lock.ts does. */
-async function tagsCall(
-  arm: WebSiteManagementContext,
-  resourceId: string,
-  signal: AbortSignal,
-  body?: { operation: 'Merge' | 'Delete'; properties: { tags: Tags } }
-): Promise<Tags> {
-  const client = arm.path(
-    `${resourceId}/providers/Microsoft.Resources/tags/default?api-version=${TAGS_API_VERSION}`
-  )
-  const response = body
-    ? await client.patch({ abortSignal: signal, body, contentType: 'application/json' })
-    : await client.get({ abortSignal: signal })
-  if (response.status !== '200') {
-    const payload = response.body as { error?: { message?: string } } | undefined
-    throw new RestError(
-      `Tags API ${body ? 'PATCH' : 'GET'} on ${resourceId} failed with HTTP ${response.status}: ${payload?.error?.message ?? 'no reason given'}`,
-      { statusCode: Number(response.status) }
-    )
-  }
-  return (response.body as { properties?: { tags?: Tags } }).properties?.tags ?? {}
-}
-
-export const readTags = (arm: WebSiteManagementContext, id: string, signal: AbortSignal) =>
-  tagsCall(arm, id, signal)
-
-export async function mergeTags(
-  arm: WebSiteManagementContext,
-  id: string,
-  tags: Tags,
-  signal: AbortSignal
-): Promise<void> {
-  await tagsCall(arm, id, signal, { operation: 'Merge', properties: { tags } })
-}
-
-/** Deletes the named tags when they still have these values (the Delete operation matches both). */
-export async function deleteTags(
-  arm: WebSiteManagementContext,
-  id: string,
-  tags: Tags,
-  signal: AbortSignal
-): Promise<void> {
-  if (Object.keys(tags).length)
-    await tagsCall(arm, id, signal, { operation: 'Delete', properties: { tags } })
-}
-
-/** One swap into a slot: what it put there (`in`), what it took out (`out`), when, by which run. */
 export interface SwapRecord {
   in: VersionRecord
   out: VersionRecord
@@ -161,12 +112,6 @@ export function keepWarmUntil(tags: Tags | undefined): number | undefined {
 
 export function isOwned(tags: Tags | undefined): boolean {
   return Boolean(tags?.[OWNED_TAG])
-}
-
-/** The workflow run's page, from the runner's environment. */
-function runUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: runId } = env
-  return server && repo && runId ? `${server}/${repo}/actions/runs/${runId}` : undefined
 }
 
 /** After a swap that stands: record it on the target, for a later rollback to check. */

@@ -3,7 +3,7 @@ import { getOctokit } from '@actions/github'
 import type { Settings } from '../settings/input-helper.js'
 import type { Report } from './report.js'
 import { saveDeployment, type GithubDeploymentState } from '../model/state-helper.js'
-import { runUrl } from './summary.js'
+import { runUrl } from './links.js'
 
 /**
  * GitHub Deployments: a run that may change the environment (deploy, swap, rollback) is recorded

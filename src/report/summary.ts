@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { formatDuration } from '../settings/duration.js'
 import type { Report } from './report.js'
+import { actionRef, runUrl } from './links.js'
 import { renderCanary } from '../phases/canary.js'
 import { renderSwapPlan } from '../phases/swap-plan.js'
 import { renderRollbackWindow } from '../phases/swap-record.js'
@@ -267,18 +268,6 @@ export function renderSummary(report: Report, context: SummaryContext = {}): str
   lines.push(...smokeRows(report), ...cleanupRows(report))
   if (report.result === 'success') lines.push(...advice)
   return lines.join('\n')
-}
-
-/** The workflow run's page, from the runner's environment. */
-export function runUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: runId } = env
-  return server && repo && runId ? `${server}/${repo}/actions/runs/${runId}` : undefined
-}
-
-/** This action as the workflow named it (`uses:`), so the pasted rollback step matches. */
-export function actionRef(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const { GITHUB_ACTION_REPOSITORY: repo, GITHUB_ACTION_REF: ref } = env
-  return repo && ref ? `${repo}@${ref}` : undefined
 }
 
 export async function writeSummary(report: Report): Promise<void> {
