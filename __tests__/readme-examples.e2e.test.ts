@@ -15,6 +15,7 @@ import {
   stagedSwapSteps,
   workflowFile,
   yamlBlocks,
+  type Step,
   type Workflow
 } from '../test/workflows.js'
 import { parse } from 'yaml'
@@ -141,6 +142,64 @@ describe('README', () => {
       const promoted = await runStep(workflow!, 1, commit)
       expectDeployed(promoted, commit)
       await expectServing(commit, commit.sha, 'v1')
+    },
+    TEST_MS
+  )
+})
+
+describe('README: Logging in', () => {
+  /** The section's snippets: a `permissions` + `steps` mapping, or a bare list of steps. */
+  function snippets(): Array<{ steps: Step[]; permissions?: Record<string, string> }> {
+    return yamlBlocks(readme(), 'Logging in')
+      .map(block => parse(block) as unknown)
+      .filter(doc => Array.isArray(doc) || (doc as { steps?: unknown })?.steps)
+      .map(doc => (Array.isArray(doc) ? { steps: doc as Step[] } : (doc as { steps: Step[] })))
+  }
+
+  const modes = [
+    { log: /Azure CLI session/, oidc: false },
+    { log: /GitHub OIDC/, oidc: true },
+    { log: /service principal secret/, oidc: false }
+  ]
+
+  it('has the three ways to log in, in the order the text gives', () => {
+    expect(snippets()).toHaveLength(modes.length)
+  })
+
+  it.each(modes.map((mode, index) => ({ ...mode, index })))(
+    'snippet $index deploys, logged in as it says ($log)',
+    async ({ index, log, oidc }) => {
+      const snippet = snippets()[index]
+      const step = snippet.steps.find(s => s.uses?.startsWith('staged-swap/staged-swap@'))!
+      const commit = newApp()
+      const context = {
+        'vars.AZURE_CLIENT_ID': emu.clientId,
+        'vars.AZURE_TENANT_ID': emu.tenantId,
+        'vars.AZURE_SUBSCRIPTION_ID': emu.subscriptionId,
+        'secrets.AZURE_CLIENT_ID': emu.clientId,
+        'secrets.AZURE_TENANT_ID': emu.tenantId,
+        'secrets.AZURE_CLIENT_SECRET': emu.clientSecret
+      }
+      const env: Record<string, string> = {
+        GITHUB_SHA: commit.sha,
+        ...inputsOf({ with: step.env ?? {} }, context)
+      }
+      if (oidc) {
+        // What the runner gives a job with `permissions: id-token: write`, which the snippet has.
+        expect(snippet.permissions).toMatchObject({ 'id-token': 'write' })
+        env.ACTIONS_ID_TOKEN_REQUEST_URL = emu.oidcRequestUrl
+        env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = emu.oidcRequestToken
+      }
+      const run = await runAction(emu, inputsOf(step, context, { 'my-app': commit.app }), {
+        ...RUN,
+        cwd: commit.workspace,
+        env
+      })
+      expect(run.stdout).toMatch(log)
+      expectDeployed(run, commit)
+      // The secret reaches the log only in the runner's ::add-mask:: command, which hides it.
+      const printed = run.stdout.split('\n').filter(line => !line.startsWith('::add-mask::'))
+      expect(printed.join('\n')).not.toContain(emu.clientSecret)
     },
     TEST_MS
   )

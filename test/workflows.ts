@@ -25,7 +25,13 @@ export function yamlBlocks(markdown: string, heading: string): string[] {
   const rest = markdown.slice(start + heading.length + 5)
   const end = rest.search(/^## /m)
   const body = end < 0 ? rest : rest.slice(0, end)
-  return [...body.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map(m => m[1])
+  // Fences may be indented (a block inside a list item): dedent the block by the fence's indent.
+  return [...body.matchAll(/^( *)```yaml\n([\s\S]*?)^\1```$/gm)].map(m =>
+    m[2]
+      .split('\n')
+      .map(line => line.slice(m[1].length))
+      .join('\n')
+  )
 }
 
 export function readme(): string {
