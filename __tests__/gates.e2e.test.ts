@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
 import { serves, shopApp, SMOKE } from '../test/apps.js'
 import { site, zipFile } from '../test/packages.js'
-import { runAction } from '../test/run-action.js'
+import { postEnv, runAction } from '../test/run-action.js'
 
 let emu: Emulator
 beforeAll(async () => {
@@ -42,6 +42,14 @@ const broken = () =>
 
 const BAKE = { bake: '4s', 'bake-interval': '1s', 'min-requests': '10' }
 const swaps = () => emu.writes().filter(w => /slotsswap/i.test(w.path))
+
+/** The bake is running: a monitor read came after the app's swap (the preflight reads before it). */
+const baking = (app: string) => () => {
+  const swap = emu.requests.find(
+    r => r.path.includes(`/sites/${app}/`) && /slotsswap/i.test(r.path)
+  )
+  return Boolean(swap && emu.requests.some(r => r.service === 'monitor' && r.seq > swap.seq))
+}
 
 describe('gates', () => {
   it('a release that passes smoke but raises the 5xx rate during the bake is swapped back', async () => {
@@ -160,5 +168,127 @@ describe('gates', () => {
     const config = emu.state.sites.get(app)!.slots.get('production')!.siteConfig
     expect((config.experiments as { rampUpRules?: unknown[] })?.rampUpRules ?? []).toEqual([])
     expect(await serves(emu, app, 'production')).toBe('v1')
+  })
+
+  it('a run cancelled during the bake leaves production on the new version and says so; the post step does not swap back', async () => {
+    const app = shopApp(emu)
+    const before = swaps().length
+    const inputs = {
+      'app-name': app,
+      package: await zipFile(site('v2')),
+      version: 'v2',
+      ...SMOKE,
+      ...BAKE,
+      bake: '60s',
+      'max-5xx-rate': '1%'
+    }
+    const running = runAction(emu, inputs, { interruptWhen: baking(app) })
+    await traffic(app, running)
+    const main = await running
+    expect(main.durationMs).toBeLessThan(30_000)
+    expect(main.outputs).toMatchObject({
+      result: 'failed',
+      swapped: 'true',
+      'rolled-back': 'false',
+      'deployed-version': 'v2'
+    })
+    expect(main.stdout).toMatch(
+      /cancelled during 'Bake production[^']*'.*production keeps serving v2/
+    )
+    const post = await runAction(emu, inputs, { env: postEnv(main) })
+    expect(post.code).toBe(0)
+    expect(swaps().length).toBe(before + 1)
+    expect(await serves(emu, app, 'production')).toBe('v2')
+  })
+
+  it('killed during the bake: the post step leaves production on the release that passed smoke', async () => {
+    const app = shopApp(emu)
+    const before = swaps().length
+    const inputs = {
+      'app-name': app,
+      package: await zipFile(site('v2')),
+      version: 'v2',
+      ...SMOKE,
+      ...BAKE,
+      bake: '60s',
+      'max-5xx-rate': '1%'
+    }
+    const main = await runAction(emu, inputs, { killWhen: baking(app) })
+    expect(main.signal).toBe('SIGKILL')
+    await runAction(emu, inputs, { env: postEnv(main) })
+    expect(swaps().length).toBe(before + 1)
+    expect(await serves(emu, app, 'production')).toBe('v2')
+  })
+
+  it('the GitHub deployment stays in_progress during the bake, then success', async () => {
+    const app = shopApp(emu)
+    const repo = `octo/shop-gates-${process.pid}`
+    const during: string[] = []
+    const running = runAction(
+      emu,
+      {
+        'app-name': app,
+        package: await zipFile(site('v2')),
+        version: 'v2',
+        ...SMOKE,
+        ...BAKE,
+        'max-5xx-rate': '1%',
+        environment: 'production',
+        'github-token': emu.github.token
+      },
+      { env: { GITHUB_REPOSITORY: repo } }
+    )
+    const sampler = (async () => {
+      let done = false
+      void running.finally(() => (done = true))
+      while (!done) {
+        const d = emu.github.deployments.find(x => x.repo === repo.toLowerCase())
+        if (d && baking(app)()) during.push(d.statuses.at(-1)?.state ?? '')
+        await new Promise(resolve => setTimeout(resolve, 50))
+      }
+    })()
+    await traffic(app, running)
+    await sampler
+    const run = await running
+    expect(run.outputs.result).toBe('success')
+    expect(during.length).toBeGreaterThan(5)
+    // Sampled while baking (the last samples may see the final status once the bake ended).
+    expect(during.slice(0, -3).every(state => state === 'in_progress')).toBe(true)
+    const d = emu.github.deployments.find(x => x.repo === repo.toLowerCase())!
+    expect(d.statuses.map(x => x.state)).toEqual(['in_progress', 'success'])
+  })
+
+  it('a KQL query outside its bounds fails the bake and swaps back', async () => {
+    const app = shopApp(emu)
+    const production = emu.state.sites.get(app)!.id.toLowerCase()
+    const kql: string[] = []
+    // The emulated Application Insights: failed-request % of this app's production.
+    emu.monitor.query = (text, _window, served) => {
+      kql.push(text)
+      const list = served.get(production) ?? []
+      return list.length
+        ? (100 * list.filter(x => x.status >= 500).length) / list.length
+        : undefined
+    }
+    try {
+      const running = runAction(emu, {
+        'app-name': app,
+        package: await zipFile(broken()),
+        version: 'v2',
+        ...SMOKE,
+        ...BAKE,
+        query: 'requests | summarize 100.0 * countif(success == false) / count()',
+        'query-resource': '11111111-2222-3333-4444-555555555555',
+        'query-bounds': '<= 2'
+      })
+      await traffic(app, running)
+      const run = await running
+      expect(run.outputs).toMatchObject({ result: 'rolled-back', 'failed-gate': 'query' })
+      expect(run.stdout).toMatch(/failed the query gate \(value [\d.]+ \(bounds <= 2\)\)/)
+      expect(kql[0]).toMatch(/countif\(success == false\)/)
+      expect(await serves(emu, app, 'production')).toBe('v1')
+    } finally {
+      emu.monitor.query = undefined
+    }
   })
 })

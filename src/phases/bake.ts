@@ -47,6 +47,23 @@ function gatesOn(ctx: RunContext): boolean {
   )
 }
 
+/** The dry-run plan's lines for the gates: where they run, what they read, what a failure does. */
+export function gatePlan(settings: RunContext['settings']): string[] {
+  const g = settings.gates
+  if (!hasGates(g)) return []
+  const names = gateNames(g).join(', ')
+  const lines = [`Read each gate once (${names}) before the swap; a 403 stops the run here`]
+  if (settings.canary.length)
+    lines.push(
+      `At each canary step, watch the gates (${names}) on '${settings.slot}' every ${formatDuration(g.intervalMs)} during the dwell; a failure clears the routing, no swap`
+    )
+  if (g.bakeMs > 0)
+    lines.push(
+      `Bake ${settings.targetSlot} for ${formatDuration(g.bakeMs)}: watch the gates (${names}) every ${formatDuration(g.intervalMs)}; swap back when one fails or stays inconclusive (min-requests ${g.minRequests}, failure-limit ${g.failureLimit})`
+    )
+  return lines
+}
+
 /**
  * Before the swap (and the canary): one read of each gate on the resources it will watch, so that a
  * missing Monitoring Reader role fails while production is untouched.

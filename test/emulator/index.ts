@@ -155,12 +155,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const cliToken = issueArmToken(emu)
   // az's cached token: long-lived so that long benchmarks need no refresh.
   cliToken.exp = Math.floor(Date.now() / 1000) + 6 * 3600
+  const logsToken = issueArmToken(emu, 'https://api.loganalytics.io')
+  logsToken.exp = cliToken.exp
   writeFakeAz(binDir, {
     accessToken: cliToken.token,
     expiresOn: cliToken.exp,
     subscriptionId: state.subscriptionId,
     tenantId: state.tenantId,
-    clientId: emu.clientId
+    clientId: emu.clientId,
+    otherTokens: { 'https://api.loganalytics.io': logsToken.token }
   })
   const undos: Array<() => void> = []
   const request = (url: string, o?: ProxiedRequestOptions): Promise<ProxiedResponse> =>

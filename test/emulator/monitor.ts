@@ -49,7 +49,8 @@ export interface MonitorState {
   query?: (
     kql: string,
     window: { start: number; end: number },
-    served: Served[]
+    /** what is visible (lag applied) in the window, per resource ID (lower case) */
+    served: Map<string, Served[]>
   ) => number | undefined
   fireAlert(alert: Partial<EmulatedAlert> & { name: string; targetResource: string }): EmulatedAlert
 }
@@ -302,9 +303,12 @@ async function handleLogs(ctx: Ctx, st: MonitorState): Promise<void> {
     })
   const [from, to] = (body?.timespan ?? '').split('/').map(s => Date.parse(s))
   const window = { start: from || 0, end: to || Date.now() }
-  const all = [...st.served.keys()].flatMap(k => visible(st, k, window.start, window.end))
+  const byResource = new Map(
+    [...st.served.keys()].map(k => [k, visible(st, k, window.start, window.end)])
+  )
+  const all = [...byResource.values()].flat()
   const value = st.query
-    ? st.query(body?.query ?? '', window, all)
+    ? st.query(body?.query ?? '', window, byResource)
     : all.length
       ? (100 * all.filter(s => s.status >= 500).length) / all.length
       : undefined
