@@ -27,6 +27,7 @@ describe('gate inputs', () => {
     [{ bake: '10m' }, 'bake'],
     [{ bake: '2h', 'max-5xx-rate': '1%' }, 'bake'],
     [{ 'max-5xx-rate': 'lots' }, 'max-5xx-rate'],
+    [{ 'max-5xx-rate': '1%' }, 'bake'],
     [{ 'max-response-time': 'fast' }, 'max-response-time'],
     [{ 'min-requests': '-1' }, 'min-requests'],
     [{ 'alert-scopes': 'shop' }, 'alert-scopes'],
@@ -34,7 +35,7 @@ describe('gate inputs', () => {
       { query: 'requests | count', 'query-resource': 'ws', 'query-bounds': '<= 1' },
       'query-resource'
     ],
-    [{ 'query-bounds': '<= 1' }, 'query']
+    [{ 'query-bounds': '<= 1', bake: '1m' }, 'query']
   ])('rejects %j naming %s', (values, name) => {
     expect(() => getGateSettings(3_600_000, inputs(values))).toThrow(`Input '${name}'`)
   })

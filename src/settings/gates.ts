@@ -70,8 +70,12 @@ const WORKSPACE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 type Input = (name: string) => string
 
-/** Reads the gate inputs; `timeoutMs` bounds the bake. */
-export function getGateSettings(timeoutMs: number, input: Input = core.getInput): GateSettings {
+/** Reads the gate inputs; `timeoutMs` bounds the bake; gates need a bake or a canary to run in. */
+export function getGateSettings(
+  timeoutMs: number,
+  input: Input = core.getInput,
+  canary = false
+): GateSettings {
   const read = (name: string) => input(name).trim()
   const duration = (name: string, fallback: number): number => {
     const text = read(name)
@@ -160,6 +164,11 @@ export function getGateSettings(timeoutMs: number, input: Input = core.getInput)
     throw new InputError(
       'bake',
       'a bake needs at least one gate: max-5xx-rate, max-response-time, alert-scopes or query.'
+    )
+  if (!bakeMs && !canary && hasGates(gates))
+    throw new InputError(
+      'bake',
+      'empty, so the gates (max-5xx-rate, max-response-time, alert-scopes, query) would never run; set bake (e.g. 10m) or a canary.'
     )
   return gates
 }

@@ -443,6 +443,6 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     canary,
     environment,
     githubToken,
-    gates: getGateSettings(timeoutMs)
+    gates: getGateSettings(timeoutMs, core.getInput, canary.length > 0)
   }
 }
