@@ -40,7 +40,9 @@ function gateTarget(ctx: RunContext, site: Site | undefined): GateTarget | undef
   }
 }
 
+// command: rollback is the emergency undo: it neither waits for gates nor swaps the bad release back.
 function gatesOn(ctx: RunContext): boolean {
+  if (ctx.settings.command === 'rollback') return false
   return (
     hasGates(ctx.settings.gates) &&
     (ctx.settings.gates.bakeMs > 0 || ctx.settings.canary.length > 0)
@@ -102,7 +104,7 @@ export async function bakePhase(
 ): Promise<string | undefined> {
   const { settings: s, report } = ctx
   const g = s.gates
-  if (!(g.bakeMs > 0) || !hasGates(g)) return undefined
+  if (!(g.bakeMs > 0) || !gatesOn(ctx)) return undefined
   const target = gateTarget(ctx, t.targetSite)
   if (!target) return undefined
   const gates = record(report)
@@ -148,7 +150,7 @@ export function canaryGates(
   ctx: RunContext,
   t: { slotSite?: Site }
 ): ((step: CanaryStep, dwellMs: number) => Promise<string | undefined>) | undefined {
-  if (!hasGates(ctx.settings.gates)) return undefined
+  if (!gatesOn(ctx)) return undefined
   const target = gateTarget(ctx, t.slotSite)
   if (!target) return undefined
   return async (step, dwellMs) => {
