@@ -23,7 +23,8 @@ const OUTPUTS = [
   'rolled-back',
   'rollback-available',
   'deployment-id',
-  'cleaned-slots'
+  'cleaned-slots',
+  'failed-gate'
 ]
 
 describe('run', () => {

@@ -44,6 +44,8 @@ export interface RunOptions {
   killAfterMs?: number
   /** Kill the process as soon as this returns true (checked every 10 ms). */
   killWhen?: () => boolean
+  /** Send SIGINT once (the runner's cancel) as soon as this returns true (checked every 10 ms). */
+  interruptWhen?: () => boolean
   cwd?: string
 }
 
@@ -114,12 +116,19 @@ export async function runAction(
   const watcher = options.killWhen
     ? setInterval(() => options.killWhen!() && child.kill('SIGKILL'), 10)
     : undefined
+  let interrupted = false
+  const interrupter = options.interruptWhen
+    ? setInterval(() => {
+        if (!interrupted && options.interruptWhen!()) interrupted = child.kill('SIGINT')
+      }, 10)
+    : undefined
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve =>
     child.on('close', (c, s) => resolve([c, s]))
   )
   timers.forEach(clearTimeout)
   clearTimeout(killer)
   clearInterval(watcher)
+  clearInterval(interrupter)
   const run: ActionRun = {
     code,
     signal,

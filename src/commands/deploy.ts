@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { gatePlan } from '../phases/bake.js'
 import {
   createSlotFrom,
   readAppSettings,
@@ -72,6 +73,7 @@ function plan(ctx: RunContext, t: Target, productionVersion: string): string[] {
   steps.push(
     `Smoke ${s.targetSlot}; ${s.rollbackOnFailure ? `swap back when it fails` : 'leave it in place when it fails (rollback-on-failure: false)'}`
   )
+  steps.push(...gatePlan(s))
   if (s.teardown !== 'delete')
     steps.push(
       `Smoke '${s.slot}' (the previous version) to confirm an instant rollback is available`

@@ -87,7 +87,9 @@ export async function runCanary(
   c: CanaryTarget,
   steps: CanaryStep[],
   smokePinned: (name: string, headers: Record<string, string>) => Promise<SmokeReport>,
-  bound: { signal: AbortSignal; deadline: number }
+  bound: { signal: AbortSignal; deadline: number },
+  /** Gates watched over each step's dwell instead of a plain wait (bake.ts); why a step failed. */
+  watchGates?: (step: CanaryStep, dwellMs: number) => Promise<string | undefined>
 ): Promise<boolean> {
   const options = { abortSignal: bound.signal }
   const ours = isOurs(c)
@@ -125,7 +127,15 @@ export async function runCanary(
         if (dwell > 0) {
           core.info(`Dwelling ${formatDuration(dwell)} at ${step.percent}%…`)
           try {
-            await sleep(dwell, bound.signal)
+            const failed = watchGates
+              ? await watchGates(step, dwell)
+              : await sleep(dwell, bound.signal)
+            if (failed) {
+              step.healthy = false
+              step.detail = `gate failed: ${failed}`
+              handle.fail(step.detail)
+              return false
+            }
           } catch (error) {
             step.healthy = false
             step.detail = `interrupted while dwelling: ${describeError(error)}`

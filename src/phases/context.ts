@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/core-auth'
 import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
 import type { Settings } from '../settings/input-helper.js'
 import type { Send } from '../azure/http.js'
@@ -19,6 +20,8 @@ export interface RunContext {
   web: Send
   /** The run's lock on the app (writing commands, not dry-run), re-checked before a swap. */
   lock?: Lock
+  /** The login, for Azure Monitor clients other than ARM (gates). */
+  credential?: TokenCredential
 }
 
 /** Swapping back is how production is protected, so it may outlive the run's timeout or a cancel by this much. */

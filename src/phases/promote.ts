@@ -27,6 +27,7 @@ import { swapPlanPhase } from './swap-plan.js'
 import { warmupPhase } from './warmup.js'
 import { runCanary } from './canary.js'
 import { keepWarm, recordSwapPhase } from './swap-record.js'
+import { bakePhase, canaryGates, gatePreflightPhase } from './bake.js'
 
 /** A smoke phase; a failure is an outcome recorded in the report, not an exception. */
 export async function smokePhase(
@@ -133,6 +134,7 @@ export async function promote(
     return
   }
   const warmup = await warmupPhase(ctx, slot, sides)
+  await gatePreflightPhase(ctx, t)
 
   if (s.swapPreview) {
     // Saved first: a run killed during the apply leaves the reset to the post step.
@@ -160,12 +162,13 @@ export async function promote(
       s.canary,
       (name, headers) =>
         smokePhase(ctx, name, t.target.hostName, ctx.signal, ctx.deadline, headers),
-      { signal: ctx.signal, deadline: ctx.deadline }
+      { signal: ctx.signal, deadline: ctx.deadline },
+      canaryGates(ctx, t)
     )
     if (!healthy) {
       if (s.swapPreview) await cancelPreview(ctx, t.app)
       report.result = 'smoke-failed'
-      report.message = `Version ${label(incoming)} failed smoke during the canary (${s.targetSlot} pinned to ${s.slot}); traffic routing was cleared, no swap happened and ${s.targetSlot} serves ${label(outgoing)} to all traffic.`
+      report.message = `Version ${label(incoming)} failed ${report.gates?.failedGate ? `the ${report.gates.failedGate} gate` : 'smoke'} during the canary (${s.targetSlot} pinned to ${s.slot}); traffic routing was cleared, no swap happened and ${s.targetSlot} serves ${label(outgoing)} to all traffic.`
       return
     }
   }
@@ -218,13 +221,14 @@ export async function promote(
 
   const checked = await smokePhase(ctx, `Smoke ${s.targetSlot}`, t.target.hostName)
   if (checked.healthy) saveSwap({ pending: false })
-  if (!checked.healthy) {
+  const gateFailed = checked.healthy ? await bakePhase(ctx, t, incoming, outgoing) : undefined
+  if (!checked.healthy || gateFailed) {
     if (!s.rollbackOnFailure) {
       saveSwap({ pending: false })
       report.result = 'failed'
       report.rollbackAvailable = true
       await recordSwapPhase(ctx, t, incoming, outgoing)
-      report.message = `${s.targetSlot} fails smoke with version ${label(incoming)} and rollback-on-failure is false, so it was left in place. Run this action with command: rollback to swap ${label(outgoing)} back.`
+      report.message = `${s.targetSlot} ${gateFailed ? `fails ${gateFailed}` : 'fails smoke'} with version ${label(incoming)} and rollback-on-failure is false, so it was left in place. Run this action with command: rollback to swap ${label(outgoing)} back.`
       return
     }
     await phase(report, `Swap back ${s.slot} ↔ ${s.targetSlot}`, async handle => {
@@ -249,7 +253,9 @@ export async function promote(
     report.result = 'rolled-back'
     const why = ctx.signal.aborted
       ? `was interrupted during smoke in ${s.targetSlot} (${describeError(ctx.signal.reason)})`
-      : `failed smoke in ${s.targetSlot}`
+      : gateFailed
+        ? `passed smoke but failed ${gateFailed} during the bake in ${s.targetSlot}`
+        : `failed smoke in ${s.targetSlot}`
     report.message = `Version ${label(incoming)} ${why} and was swapped back; ${s.targetSlot} serves ${label(outgoing)} again${!after ? '' : after.healthy ? ' and passes smoke' : ', which ALSO fails smoke now — investigate the app and its dependencies'}. Fix the build and deploy again.`
     return
   }

@@ -5,6 +5,7 @@ import type { SmokeResult } from '../phases/smoke.js'
 import type { SwapPlan } from '../phases/swap-plan.js'
 import type { WarmupCheck } from '../phases/warmup.js'
 import type { CanaryRecord } from '../phases/canary.js'
+import type { GatesRecord } from '../phases/bake.js'
 
 export type Result =
   'success' | 'smoke-failed' | 'rolled-back' | 'failed' | 'cleaned' | 'nothing-to-clean'
@@ -66,6 +67,8 @@ export interface Report {
   rollbackTarget?: { version?: string; healthy: boolean; detail?: string }
   /** ISO time until which the slot keeps the previous version running (keep-warm). */
   keepWarmUntil?: string
+  /** Gate readings of the bake and the canary steps (bake.ts). */
+  gates?: GatesRecord
 }
 
 export function newReport(
@@ -166,7 +169,8 @@ export function setOutputs(report: Report): void {
     'rolled-back': String(report.rolledBack),
     'rollback-available': String(report.rollbackAvailable),
     'deployment-id': report.deploymentId ?? '',
-    'cleaned-slots': report.cleanedSlots.join(',')
+    'cleaned-slots': report.cleanedSlots.join(','),
+    'failed-gate': report.gates?.failedGate ?? ''
   }
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
 }

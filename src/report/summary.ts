@@ -3,6 +3,7 @@ import { formatDuration } from '../settings/duration.js'
 import type { Report } from './report.js'
 import { actionRef, runUrl } from './links.js'
 import { renderCanary } from '../phases/canary.js'
+import { renderGates } from './gates-summary.js'
 import { renderSwapPlan } from '../phases/swap-plan.js'
 import { renderRollbackWindow } from '../phases/swap-record.js'
 import { renderWarmup } from '../phases/warmup.js'
@@ -263,7 +264,8 @@ export function renderSummary(report: Report, context: SummaryContext = {}): str
     ...renderRollbackWindow(report),
     ...renderSwapPlan(report),
     ...renderWarmup(report),
-    ...renderCanary(report)
+    ...renderCanary(report),
+    ...renderGates(report)
   )
   lines.push(...smokeRows(report), ...cleanupRows(report))
   if (report.result === 'success') lines.push(...advice)

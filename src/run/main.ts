@@ -74,7 +74,8 @@ async function execute(settings: Settings, report: Report, cancel: AbortSignal):
     deadline,
     arm: connect(credential, subscriptionId, () => deadline),
     kudu: createSender(credential),
-    web: createSender()
+    web: createSender(),
+    credential
   }
   try {
     if (needsLock(settings)) {

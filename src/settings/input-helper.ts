@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { getGateSettings, type GateSettings } from './gates.js'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { parseDuration } from './duration.js'
@@ -58,6 +59,8 @@ export interface Settings {
   /** GitHub Deployments: the environment to record the run in (undefined: off), and the token. */
   environment?: string
   githubToken?: string
+  /** The bake window and its gates (gates.ts). */
+  gates: GateSettings
 }
 
 export interface CanaryStep {
@@ -439,6 +442,7 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     deleteUnowned: bool('delete-unowned', false),
     canary,
     environment,
-    githubToken
+    githubToken,
+    gates: getGateSettings(timeoutMs, core.getInput, canary.length > 0)
   }
 }

@@ -1,5 +1,6 @@
 // ARM for Microsoft.Web sites and slots: resources, settings, config, long-running slot
 // create and swaps (202 + Azure-AsyncOperation/Location, as @azure/core-lro polls them).
+import { handleAlerts } from './monitor.js'
 import { randomUUID } from 'node:crypto'
 import {
   type Ctx,
@@ -512,6 +513,12 @@ export async function handleArm(ctx: Ctx): Promise<void> {
       }
     )
   }
+  if (
+    /^\/subscriptions\/[^/]+\/providers\/microsoft\.alertsmanagement\/alerts\/?$/i.test(
+      url.pathname
+    )
+  )
+    return handleAlerts(ctx)
   let body: Json | undefined
   try {
     body = await readJson(req)

@@ -21,13 +21,14 @@ if (args[0] === 'account' && args[1] === 'get-access-token') {
     process.stderr.write("ERROR: Tenant '" + tenant + "' not found. Please run 'az login' to setup account.\n")
     process.exit(1)
   }
-  if (resource && !/^https:\/\/management\.(azure\.com|core\.windows\.net)\/?$/.test(resource)) {
-    process.stderr.write('ERROR: the emulated az only issues tokens for https://management.azure.com (asked: ' + resource + ')\n')
+  const other = (cfg.otherTokens ?? {})[(resource ?? '').replace(/\/+$/, '')]
+  if (resource && !other && !/^https:\/\/management\.(azure\.com|core\.windows\.net)\/?$/.test(resource)) {
+    process.stderr.write('ERROR: the emulated az only issues tokens for https://management.azure.com and https://api.loganalytics.io (asked: ' + resource + ')\n')
     process.exit(1)
   }
   const d = new Date(cfg.expiresOn * 1000)
   const expiresOn = d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds()) + '.' + pad(d.getMilliseconds(), 3) + '000'
-  process.stdout.write(JSON.stringify({ accessToken: cfg.accessToken, expiresOn, expires_on: cfg.expiresOn, subscription: cfg.subscriptionId, tenant: cfg.tenantId, tokenType: 'Bearer' }, null, 2) + '\n')
+  process.stdout.write(JSON.stringify({ accessToken: other ?? cfg.accessToken, expiresOn, expires_on: cfg.expiresOn, subscription: cfg.subscriptionId, tenant: cfg.tenantId, tokenType: 'Bearer' }, null, 2) + '\n')
   process.exit(0)
 }
 if (args[0] === 'account' && args[1] === 'show') {
@@ -44,6 +45,8 @@ export interface AzConfig {
   subscriptionId: string
   tenantId: string
   clientId: string
+  /** access tokens for other audiences (e.g. https://api.loganalytics.io), by resource */
+  otherTokens?: Record<string, string>
 }
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`

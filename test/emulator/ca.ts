@@ -25,7 +25,9 @@ export function defaultSans(locationHost: string): string[] {
     `*.scm.${locationHost}.azurewebsites.net`,
     'api.github.com',
     '*.actions.githubusercontent.com',
-    'token.actions.githubusercontent.com'
+    'token.actions.githubusercontent.com',
+    '*.metrics.monitor.azure.com',
+    'api.loganalytics.io'
   ]
 }
 

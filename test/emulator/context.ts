@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { EmulatorState } from './state.js'
 
-export type Service = 'arm' | 'aad' | 'kudu' | 'site' | 'oidc' | 'github' | 'proxy'
+export type Service = 'arm' | 'aad' | 'kudu' | 'site' | 'oidc' | 'github' | 'proxy' | 'monitor'
 
 export interface RequestLogEntry {
   seq: number

@@ -18,6 +18,7 @@ import {
 import type { Delays, Internals, RequestLogEntry } from './context.js'
 import { Faults, type FaultRule } from './faults.js'
 import { startProxy } from './proxy.js'
+import { type MonitorState, monitorState } from './monitor.js'
 import { type GithubState, githubState } from './github.js'
 import {
   type AppInfo,
@@ -94,6 +95,8 @@ export interface Emulator {
   github: GithubState
   /** calls the emulator does not model, and handler errors, in order */
   unmodelled: string[]
+  /** Azure Monitor as the gates see it: served traffic, lag, alert rules, fired alerts (monitor.ts) */
+  monitor: MonitorState
   /** make TLS clients in this process trust the CA for emulated hosts (see README); undone by close() */
   trustInProcess(): () => void
   close(): Promise<void>
@@ -152,12 +155,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const cliToken = issueArmToken(emu)
   // az's cached token: long-lived so that long benchmarks need no refresh.
   cliToken.exp = Math.floor(Date.now() / 1000) + 6 * 3600
+  const logsToken = issueArmToken(emu, 'https://api.loganalytics.io')
+  logsToken.exp = cliToken.exp
   writeFakeAz(binDir, {
     accessToken: cliToken.token,
     expiresOn: cliToken.exp,
     subscriptionId: state.subscriptionId,
     tenantId: state.tenantId,
-    clientId: emu.clientId
+    clientId: emu.clientId,
+    otherTokens: { 'https://api.loganalytics.io': logsToken.token }
   })
   const undos: Array<() => void> = []
   const request = (url: string, o?: ProxiedRequestOptions): Promise<ProxiedResponse> =>
@@ -233,6 +239,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     armToken: () => issueArmToken(emu).token,
     github: githubState(emu),
     unmodelled,
+    monitor: monitorState(emu),
     trustInProcess() {
       const undo = trustInProcess(certs.caPem, sans)
       undos.push(undo)

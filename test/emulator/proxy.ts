@@ -18,6 +18,7 @@ import { Faults, describeFault } from './faults.js'
 import { handleGithub } from './github.js'
 import { handleKudu } from './kudu.js'
 import { handleSite } from './site.js'
+import { handleMonitor } from './monitor.js'
 
 export interface ProxyDeps {
   emu: Internals
@@ -42,6 +43,8 @@ export function classifyHost(emu: Internals, host: string): Service | undefined 
   )
     return 'oidc'
   if (h === 'api.github.com') return 'github'
+  if (/^[a-z0-9]+\.metrics\.monitor\.azure\.com$/.test(h) || h === 'api.loganalytics.io')
+    return 'monitor'
   return undefined
 }
 
@@ -173,6 +176,8 @@ export async function startProxy(deps: ProxyDeps): Promise<ProxyServer> {
           return handleOidc(ctx, deps.oidcPath)
         case 'github':
           return await handleGithub(ctx)
+        case 'monitor':
+          return await handleMonitor(ctx)
         default:
           return
       }

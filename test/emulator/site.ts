@@ -3,6 +3,7 @@
 import yauzl from 'yauzl'
 import type { Readable } from 'node:stream'
 import { type Ctx, type Internals, send } from './context.js'
+import { recordServed } from './monitor.js'
 import { type FileRef, type SiteState, type SlotState, findSlot, findSlotByHost } from './state.js'
 
 export interface SiteResponse {
@@ -271,8 +272,10 @@ export async function handleSite(ctx: Ctx): Promise<void> {
     return
   }
   ctx.req.resume()
+  const started = Date.now()
   const slot = routeRequest(found.site, found.slot, ctx.req.headers, ctx.url)
   const r = await renderSlot(ctx.emu, found.site, slot, ctx.url.pathname + ctx.url.search)
+  recordServed(ctx.emu, found.site, slot, r.status, Date.now() - started)
   const isHead = ctx.req.method === 'HEAD'
   send(ctx, r.status, isHead ? undefined : r.body, {
     ...r.headers,
