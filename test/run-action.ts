@@ -45,6 +45,8 @@ export interface RunOptions {
   /** Kill the process as soon as this returns true (checked every 10 ms). */
   killWhen?: () => boolean
   cwd?: string
+  /** Send this signal once, as soon as `when` returns true (checked every 10 ms). */
+  signalWhen?: { when: () => boolean; signal: NodeJS.Signals }
 }
 
 /** Parses GITHUB_OUTPUT's `name<<delimiter` blocks (and plain `name=value` lines). */
@@ -114,12 +116,21 @@ export async function runAction(
   const watcher = options.killWhen
     ? setInterval(() => options.killWhen!() && child.kill('SIGKILL'), 10)
     : undefined
+  let signalled = false
+  const signaller = options.signalWhen
+    ? setInterval(() => {
+        if (signalled || !options.signalWhen!.when()) return
+        signalled = true
+        child.kill(options.signalWhen!.signal)
+      }, 10)
+    : undefined
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve =>
     child.on('close', (c, s) => resolve([c, s]))
   )
   timers.forEach(clearTimeout)
   clearTimeout(killer)
   clearInterval(watcher)
+  clearInterval(signaller)
   const run: ActionRun = {
     code,
     signal,
