@@ -151,6 +151,7 @@ describe('version record (DESIGN rule 10)', () => {
     })
     expect(run.signal).toBeNull()
     expect(errors(run)[0]).toMatch(/cancelled during 'Deploy to staging'/)
+    expect(run.stdout).toMatch(/::warning::Slot 'staging' stays marked as an unfinished deployment/)
     expectMarked(app, 'v2')
     await expectSwapAndRollbackRefuse(app, 'v2')
   })
@@ -175,7 +176,12 @@ describe('version record (DESIGN rule 10)', () => {
     emu.kudu.hangNextDeployment(app, 'staging')
     const run = await runAction(emu, await deployInputs(app, 'v2', { timeout: '10s' }))
     expect(run.code).toBe(1)
-    expect(errors(run)[0]).toMatch(/Kudu deployment did not finish|timeout \(10 s\)/)
+    expect(errors(run)[0]).toMatch(
+      /Kudu deployment \(bounded by the input timeout\) did not finish|hit its timeout \(10 s\) during 'Deploy to staging'/
+    )
+    expect(run.stdout).toMatch(
+      /::warning::Slot 'staging' stays marked as an unfinished deployment of v2 .*swap and rollback refuse it/
+    )
     expectMarked(app, 'v2')
     await expectSwapAndRollbackRefuse(app, 'v2')
   }, 40_000)

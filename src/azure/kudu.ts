@@ -199,7 +199,8 @@ export async function waitForDeployment(
     // Counted from this poll's start, so a slow answer does not stretch the interval.
     const interval = asked !== undefined ? Math.min(Math.max(asked, delay), 10_000) : delay
     const wait = Math.max(0, polled + interval - Date.now())
-    if (Date.now() + wait > options.deadline) throw new TimeoutError('The Kudu deployment')
+    if (Date.now() + wait > options.deadline)
+      throw new TimeoutError('The Kudu deployment (bounded by the input timeout)')
     await sleep(wait, options.signal)
   }
 }

@@ -206,6 +206,11 @@ export async function deploy(ctx: RunContext): Promise<void> {
     await writeAppSettings(t.app, s.slot, withRecord(current, incoming), armOptions(ctx))
     handle.note(`deployment ${deployment.id}; ${version} recorded`)
     return true
+  }).catch((error: unknown) => {
+    core.warning(
+      `Slot '${s.slot}' stays marked as an unfinished deployment of ${version} (app setting ${DEPLOYING_SETTING}): command: swap and rollback refuse it until a deploy succeeds.`
+    )
+    throw error
   })
   if (!deployed) {
     report.result = 'failed'
