@@ -47,6 +47,8 @@ export interface RunOptions {
   /** Send SIGINT once (the runner's cancel) as soon as this returns true (checked every 10 ms). */
   interruptWhen?: () => boolean
   cwd?: string
+  /** Send this signal once, as soon as `when` returns true (checked every 10 ms). */
+  signalWhen?: { when: () => boolean; signal: NodeJS.Signals }
 }
 
 /** Parses GITHUB_OUTPUT's `name<<delimiter` blocks (and plain `name=value` lines). */
@@ -116,10 +118,16 @@ export async function runAction(
   const watcher = options.killWhen
     ? setInterval(() => options.killWhen!() && child.kill('SIGKILL'), 10)
     : undefined
-  let interrupted = false
-  const interrupter = options.interruptWhen
+  let signalled = false
+  // interruptWhen is the runner's cancel: SIGINT.
+  const signalWhen =
+    options.signalWhen ??
+    (options.interruptWhen && { when: options.interruptWhen, signal: 'SIGINT' as const })
+  const signaller = signalWhen
     ? setInterval(() => {
-        if (!interrupted && options.interruptWhen!()) interrupted = child.kill('SIGINT')
+        if (signalled || !signalWhen.when()) return
+        signalled = true
+        child.kill(signalWhen.signal)
       }, 10)
     : undefined
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve =>
@@ -128,7 +136,7 @@ export async function runAction(
   timers.forEach(clearTimeout)
   clearTimeout(killer)
   clearInterval(watcher)
-  clearInterval(interrupter)
+  clearInterval(signaller)
   const run: ActionRun = {
     code,
     signal,

@@ -6,6 +6,7 @@ import {
   deleteSlot,
   get,
   getConfiguration,
+  getConfigurationSlot,
   getSlot,
   list,
   listApplicationSettings,
@@ -104,13 +105,21 @@ export async function findApp(
       throw error
     }
   }
+  // The whole list is read: apps with unique default host names may share a name across
+  // resource groups, and picking the first one would deploy to an app nobody chose.
+  const found: Array<{ app: AppRef; site: Site }> = []
   for await (const site of list(arm, options)) {
     if (site.name?.toLowerCase() === name.toLowerCase()) {
       const group = site.resourceGroup ?? /\/resourceGroups\/([^/]+)/i.exec(site.id ?? '')?.[1]
-      if (!group) break
-      return { app: { arm, resourceGroup: group, name: site.name }, site }
+      if (group) found.push({ app: { arm, resourceGroup: group, name: site.name }, site })
     }
   }
+  if (found.length > 1) {
+    throw new AmbiguousAppError(
+      `App Service app name '${name}' is used by ${found.length} apps in subscription ${arm.subscriptionId}, in resource groups ${found.map(f => `'${f.app.resourceGroup}'`).join(', ')}; set the input resource-group to the one to use. Nothing was changed.`
+    )
+  }
+  if (found.length === 1) return found[0]
   throw new AppNotFoundError(
     `App Service app '${name}' was not found in subscription ${arm.subscriptionId}; check app-name, subscription-id and the login's access.`
   )
@@ -118,6 +127,10 @@ export async function findApp(
 
 export class AppNotFoundError extends Error {
   override name = 'AppNotFoundError'
+}
+
+export class AmbiguousAppError extends Error {
+  override name = 'AmbiguousAppError'
 }
 
 export function slotInfo(site: Site, slot: string): SlotInfo {
@@ -225,7 +238,8 @@ export function withoutKeys<T>(record: Record<string, T>, keys: Set<string>): Re
 
 /**
  * Creates a slot the way `az webapp deployment slot create --configuration-source` does:
- * the source's site config and its non-sticky settings; sticky ones belong to their slot.
+ * the source slot's own site config and its non-sticky settings; sticky ones belong to their
+ * slot, and so do routing rules.
  */
 export async function createSlotFrom(
   app: AppRef,
@@ -235,7 +249,9 @@ export async function createSlotFrom(
   options: CallOptions
 ): Promise<Site> {
   const [config, settings, strings, sticky] = await Promise.all([
-    getConfiguration(app.arm, app.resourceGroup, app.name, options),
+    isProduction(source)
+      ? getConfiguration(app.arm, app.resourceGroup, app.name, options)
+      : getConfigurationSlot(app.arm, app.resourceGroup, app.name, source, options),
     readAppSettings(app, source, options),
     readConnectionStrings(app, source, options),
     readStickyNames(app, options)
@@ -247,8 +263,13 @@ export async function createSlotFrom(
     type: _type,
     kind: _kind,
     systemData: _systemData,
+    // Routing rules send the source's users to other slots: a slot's own traffic routing, never
+    // cloned (a new slot that reroutes its traffic elsewhere would smoke another build).
+    experiments: _experiments,
+    rampUpRules: _rampUpRules,
     ...siteConfig
   } = config as SiteConfig & {
+    rampUpRules?: unknown
     id?: string
     name?: string
     type?: string

@@ -118,9 +118,28 @@ export async function publish(
   )
   const location = response.headers.get('location')
   const pollUrl = location
-    ? new URL(location, `https://${scmHost}`).toString()
+    ? scmUrl(new URL(location, `https://${scmHost}`).toString(), scmHost, 'Location')
     : `https://${scmHost}/api/deployments/latest`
   return { pollUrl, bytes }
+}
+
+/**
+ * The bearer token is an ARM token for the whole subscription: it goes only to the slot's scm
+ * host as ARM reports it (hostNameSslStates, hostType Repository), over HTTPS. A URL from Kudu's
+ * answers (Location, log_url) that points elsewhere is refused, never followed with the token.
+ */
+export function scmUrl(url: string, scmHost: string, what: string): string {
+  const u = new URL(url)
+  if (u.protocol !== 'https:' || u.hostname.toLowerCase() !== scmHost.toLowerCase() || u.port) {
+    throw new ForeignHostError(
+      `Kudu's ${what} points to ${u.protocol}//${u.host}, not to the slot's scm host ${scmHost} that ARM reports; it was not followed, so that the Azure token goes nowhere else.`
+    )
+  }
+  return u.toString()
+}
+
+export class ForeignHostError extends Error {
+  override name = 'ForeignHostError'
 }
 
 async function getJson<T>(
@@ -162,9 +181,10 @@ async function getJson<T>(
 export async function waitForDeployment(
   send: Send,
   pollUrl: string,
+  scmHost: string,
   options: WaitOptions
 ): Promise<KuduDeployment> {
-  let url = pollUrl
+  let url = scmUrl(pollUrl, scmHost, 'deployment status URL')
   const started = Date.now()
   for (;;) {
     const polled = Date.now()
@@ -179,7 +199,8 @@ export async function waitForDeployment(
     // Counted from this poll's start, so a slow answer does not stretch the interval.
     const interval = asked !== undefined ? Math.min(Math.max(asked, delay), 10_000) : delay
     const wait = Math.max(0, polled + interval - Date.now())
-    if (Date.now() + wait > options.deadline) throw new TimeoutError('The Kudu deployment')
+    if (Date.now() + wait > options.deadline)
+      throw new TimeoutError('The Kudu deployment (bounded by the input timeout)')
     await sleep(wait, options.signal)
   }
 }
@@ -191,8 +212,12 @@ export async function deploymentLog(
   scmHost: string,
   options: WaitOptions
 ): Promise<string[]> {
-  const url = deployment.log_url ?? `https://${scmHost}/api/deployments/${deployment.id}/log`
   try {
+    const url = scmUrl(
+      deployment.log_url ?? `https://${scmHost}/api/deployments/${deployment.id}/log`,
+      scmHost,
+      'log_url'
+    )
     const { body } = await getJson<Array<{ log_time?: string; message?: string }>>(
       send,
       url,

@@ -13,6 +13,7 @@ import { promote, smokePhase } from '../phases/promote.js'
 import { resolveTarget, type Target } from '../phases/target.js'
 import { deploymentLog, KUDU_SUCCESS, publish, waitForDeployment } from '../azure/kudu.js'
 import { phase, skipPhase } from '../report/report.js'
+import { oneLine, printUntrusted } from '../report/untrusted-log.js'
 import { swapPlanPhase } from '../phases/swap-plan.js'
 import { assertLockHeld } from '../phases/lock.js'
 import { formatDuration } from '../settings/duration.js'
@@ -20,9 +21,11 @@ import { deleteTags, mergeTags } from '../azure/tags.js'
 import { KEEP_WARM_TAG, keepWarmUntil, OWNED_TAG, SWAP_TAG } from '../phases/swap-record.js'
 import {
   DEPLOYED_AT_SETTING,
+  DEPLOYING_SETTING,
   label,
   recordOf,
   VERSION_SETTING,
+  withDeploymentStarted,
   withRecord
 } from '../model/versions.js'
 
@@ -40,14 +43,17 @@ function plan(ctx: RunContext, t: Target, productionVersion: string): string[] {
   const steps: string[] = []
   if (!t.slot)
     steps.push(
-      `Create slot '${s.slot}' from ${s.targetSlot}'s configuration (site config and non-sticky settings)`
+      `Create slot '${s.slot}' from ${s.targetSlot}'s configuration (site config without routing rules, and non-sticky settings)`
     )
   else if (t.slot.state !== 'Running') steps.push(`Start slot '${s.slot}' (now ${t.slot.state})`)
   steps.push(
-    `Set app settings ${VERSION_SETTING}=${s.version} and ${DEPLOYED_AT_SETTING} on '${s.slot}' (restarts the slot)`
+    `Mark '${s.slot}' as being deployed: app setting ${DEPLOYING_SETTING}=${s.version}, ${VERSION_SETTING} and ${DEPLOYED_AT_SETTING} removed (restarts the slot)`
   )
   steps.push(
     `Deploy ${describePackage(ctx)} to '${s.slot}' with Kudu OneDeploy (type ${s.package?.type})`
+  )
+  steps.push(
+    `Once Kudu reports success: set ${VERSION_SETTING}=${s.version} and ${DEPLOYED_AT_SETTING} on '${s.slot}', remove ${DEPLOYING_SETTING} (restarts the slot)`
   )
   steps.push(
     `Smoke '${s.slot}': ${s.smoke.checks.map(c => c.target).join(', ') || '/ (default check)'}`
@@ -107,7 +113,7 @@ export async function deploy(ctx: RunContext): Promise<void> {
     t.slot ? readAppSettings(t.app, s.slot, armOptions(ctx)) : Promise.resolve(undefined),
     readStickyNames(t.app, armOptions(ctx))
   ])
-  for (const name of [VERSION_SETTING, DEPLOYED_AT_SETTING]) {
+  for (const name of [VERSION_SETTING, DEPLOYED_AT_SETTING, DEPLOYING_SETTING]) {
     if (sticky.appSettings.has(name)) {
       throw new Error(
         `App setting ${name} is a deployment slot setting (sticky), so the version would not travel with the content; untick "Deployment slot setting" for it.`
@@ -159,7 +165,14 @@ export async function deploy(ctx: RunContext): Promise<void> {
         handle.note('started')
       }
     }
-    await writeAppSettings(t.app, s.slot, withRecord(settings ?? {}, incoming), armOptions(ctx))
+    // The marker first: a crash, cancel or timeout from here on leaves it, so `swap` and
+    // `rollback` refuse the slot instead of trusting a record of what the upload replaced.
+    await writeAppSettings(
+      t.app,
+      s.slot,
+      withDeploymentStarted(settings ?? {}, incoming),
+      armOptions(ctx)
+    )
   })
   const slot = t.slot
   if (!slot) throw new Error(`slot '${s.slot}' is missing after preparation`)
@@ -171,23 +184,34 @@ export async function deploy(ctx: RunContext): Promise<void> {
     core.info(
       `Uploaded ${(bytes / 1048576).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for Kudu…`
     )
-    const deployment = await waitForDeployment(ctx.kudu, pollUrl, ctx)
+    const deployment = await waitForDeployment(ctx.kudu, pollUrl, slot.scmHostName, ctx)
     report.deploymentId = deployment.id
     report.deploymentLogUrl = deployment.log_url
     if (deployment.status !== KUDU_SUCCESS) {
       const log = await deploymentLog(ctx.kudu, deployment, slot.scmHostName, ctx)
-      core.info(`Kudu deployment log:\n${log.map(line => `  ${line}`).join('\n')}`)
+      printUntrusted('Kudu deployment log:', log)
       handle.fail(
-        `Kudu deployment ${deployment.id} ended with status ${deployment.status} (${deployment.status_text || deployment.message || 'failed'})`
+        `Kudu deployment ${oneLine(deployment.id)} ended with status ${deployment.status} (${oneLine(deployment.status_text || deployment.message || 'failed')})`
       )
       return false
     }
-    handle.note(`deployment ${deployment.id}`)
+    // The record only now: it describes content Kudu really deployed. Writing app settings
+    // restarts the slot a second time (Kudu's restart=true was the first); accepted because the
+    // smoke of the slot follows and waits for it to answer, and because deploying with
+    // restart=false instead would leave the old process running should this write fail.
+    const current = await readAppSettings(t.app, s.slot, armOptions(ctx))
+    await writeAppSettings(t.app, s.slot, withRecord(current, incoming), armOptions(ctx))
+    handle.note(`deployment ${deployment.id}; ${version} recorded`)
     return true
+  }).catch((error: unknown) => {
+    core.warning(
+      `Slot '${s.slot}' stays marked as an unfinished deployment of ${version} (app setting ${DEPLOYING_SETTING}): command: swap and rollback refuse it until a deploy succeeds.`
+    )
+    throw error
   })
   if (!deployed) {
     report.result = 'failed'
-    report.message = `The Kudu deployment of ${version} to ${s.slot} failed (see its log above); ${s.targetSlot} was not touched and still serves ${label(outgoing)}.`
+    report.message = `The Kudu deployment of ${version} to ${s.slot} failed (see its log above); ${s.targetSlot} was not touched and still serves ${label(outgoing)}. ${s.slot} stays marked as an unfinished deployment (${DEPLOYING_SETTING}), so command: swap and rollback refuse it until a deploy succeeds.`
     return
   }
 

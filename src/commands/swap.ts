@@ -5,7 +5,15 @@ import { promote, smokePhase } from '../phases/promote.js'
 import { resolveTarget, type Target } from '../phases/target.js'
 import { phase } from '../report/report.js'
 import { swapPlanPhase } from '../phases/swap-plan.js'
-import { isOlder, label, recordOf, sameRecord, type VersionRecord } from '../model/versions.js'
+import {
+  DEPLOYING_SETTING,
+  isOlder,
+  label,
+  recordOf,
+  sameRecord,
+  unfinishedDeployment,
+  type VersionRecord
+} from '../model/versions.js'
 
 export interface Sides {
   t: Target
@@ -24,6 +32,14 @@ export async function readSides(ctx: RunContext, missingAdvice: string): Promise
       readAppSettings(t.app, s.slot, armOptions(ctx)),
       readAppSettings(t.app, s.targetSlot, armOptions(ctx))
     ])
+    const unfinished = unfinishedDeployment(slotSettings)
+    if (unfinished) {
+      // Refused before any write: the slot's files are whatever a failed, cancelled or timed-out
+      // upload left, which no record describes and no smoke proved.
+      throw new Error(
+        `Slot '${s.slot}' holds an unfinished or failed deployment (${unfinished}, app setting ${DEPLOYING_SETTING}): its content is not a version that can be swapped; nothing was changed. Deploy to it again (command: deploy), and promote once that deployment succeeds.`
+      )
+    }
     const sides = { t, inSlot: recordOf(slotSettings), inTarget: recordOf(targetSettings) }
     report.deployedVersion = sides.inTarget.version
     handle.note(`${s.slot}: ${label(sides.inSlot)}; ${s.targetSlot}: ${label(sides.inTarget)}`)

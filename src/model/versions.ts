@@ -5,6 +5,13 @@
  */
 export const VERSION_SETTING = 'STAGED_SWAP_VERSION'
 export const DEPLOYED_AT_SETTING = 'STAGED_SWAP_DEPLOYED_AT'
+/**
+ * Set (non-sticky, so it travels with the content like the record) before a package is uploaded
+ * and removed when the record is written after Kudu reported success: while it is there, the
+ * slot's content is an unfinished or failed deployment (Kudu failed, the run was cancelled, timed
+ * out or crashed) and the slot holds no version anyone can promote.
+ */
+export const DEPLOYING_SETTING = 'STAGED_SWAP_DEPLOYING'
 
 export interface VersionRecord {
   version?: string
@@ -18,15 +25,34 @@ export function recordOf(settings: Record<string, string>): VersionRecord {
   }
 }
 
+/** The final record of content Kudu deployed; the in-progress marker goes. */
 export function withRecord(
   settings: Record<string, string>,
   record: Required<VersionRecord>
 ): Record<string, string> {
+  const { [DEPLOYING_SETTING]: _marker, ...rest } = settings
   return {
-    ...settings,
+    ...rest,
     [VERSION_SETTING]: record.version,
     [DEPLOYED_AT_SETTING]: record.deployedAt
   }
+}
+
+/**
+ * Before the upload: the old record no longer describes what the slot holds (the upload replaces
+ * files), so it goes, and the marker says which deployment is under way.
+ */
+export function withDeploymentStarted(
+  settings: Record<string, string>,
+  record: Required<VersionRecord>
+): Record<string, string> {
+  const { [VERSION_SETTING]: _v, [DEPLOYED_AT_SETTING]: _at, ...rest } = settings
+  return { ...rest, [DEPLOYING_SETTING]: `${record.version} (started ${record.deployedAt})` }
+}
+
+/** The unfinished or failed deployment a slot's settings record, if any. */
+export function unfinishedDeployment(settings: Record<string, string>): string | undefined {
+  return settings[DEPLOYING_SETTING] || undefined
 }
 
 /** True when a was deployed before b; a record without a time counts as older than one with. */

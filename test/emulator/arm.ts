@@ -581,7 +581,7 @@ export async function handleArm(ctx: Ctx): Promise<void> {
       )
     return unmodelled()
   }
-  const site = findSite(st, seg[7])
+  const site = findSite(st, seg[7], rg)
   if (seg.length === 8 && method === 'PUT' && !site) return createSite(ctx, rg, seg[7], body)
   if (
     seg.length === 8 &&
@@ -607,7 +607,7 @@ export async function handleArm(ctx: Ctx): Promise<void> {
         `Cannot delete site '${site.name}' while a swap operation is in progress.`
       )
     // All slots go with the site, as in App Service.
-    st.sites.delete(site.name.toLowerCase())
+    for (const [key, value] of st.sites) if (value === site) st.sites.delete(key)
     return send(ctx, 200, '')
   }
   let rest = seg.slice(8)

@@ -17,6 +17,8 @@ export interface RequestLogEntry {
   status: number
   write: boolean
   fault?: string
+  /** the request carried an Authorization header (whatever its scheme) */
+  authorized?: boolean
 }
 
 export interface Delays {
@@ -56,6 +58,8 @@ export interface Internals {
   tmpDir: string
   /** one-shot Kudu behaviours keyed by `${app}/${slot}` (lower-case) */
   kuduNext: Map<string, { kind: 'fail'; log: string[] } | { kind: 'hang' }>
+  /** one-shot: the next deployment's Location or log_url points at this host instead */
+  kuduForeign: Map<string, { host: string; which: 'location' | 'log_url' }>
   /** diagnostics for unmodelled calls */
   note(msg: string): void
 }

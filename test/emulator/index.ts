@@ -87,6 +87,13 @@ export interface Emulator {
   kudu: {
     failNextDeployment(app: string, slot: string, log?: string | string[]): void
     hangNextDeployment(app: string, slot: string): void
+    /** the next deployment's Location (publish answer) or log_url points at `host` instead of the slot's scm host */
+    pointNextDeploymentAt(
+      app: string,
+      slot: string,
+      host: string,
+      which: 'location' | 'log_url'
+    ): void
   }
   issuedTokens(): string[]
   /** a fresh ARM access token (as if from AAD), for tests that call ARM/Kudu directly */
@@ -133,6 +140,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     timers: new Set(),
     tmpDir,
     kuduNext: new Map(),
+    kuduForeign: new Map(),
     note(msg) {
       unmodelled.push(msg)
       if (verbose) process.stderr.write(`[staged-swap emulator] ${msg}\n`)
@@ -233,6 +241,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       },
       hangNextDeployment(app, slot) {
         emu.kuduNext.set(`${app}/${slot}`.toLowerCase(), { kind: 'hang' })
+      },
+      pointNextDeploymentAt(app, slot, host, which) {
+        emu.kuduForeign.set(`${app}/${slot}`.toLowerCase(), { host, which })
       }
     },
     issuedTokens: () => [...emu.tokens.keys()],

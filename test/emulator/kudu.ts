@@ -62,7 +62,7 @@ function deploymentJson(
     is_temp: false,
     is_readonly: true,
     url: `${scm}/api/deployments/${d.id}`,
-    log_url: `${scm}/api/deployments/${d.id}/log`,
+    log_url: `${d.foreignLogHost ? `https://${d.foreignLogHost}` : scm}/api/deployments/${d.id}/log`,
     site_name: slot.slot === 'production' ? site.name : `${site.name}__${slot.slot}`,
     provisioningState: d.complete ? (d.status === 4 ? 'Succeeded' : 'Failed') : 'InProgress'
   }
@@ -221,6 +221,10 @@ async function handlePublish(ctx: Ctx, site: SiteState, slot: SlotState): Promis
     deployedTo: slot.slot,
     log: []
   }
+  const foreignKey = `${site.name}/${slot.slot}`.toLowerCase()
+  const foreign = emu.kuduForeign.get(foreignKey)
+  emu.kuduForeign.delete(foreignKey)
+  if (foreign?.which === 'log_url') d.foreignLogHost = foreign.host
   // Registered before the body arrives so that a concurrent publish is refused with 409.
   slot.deployments.push(d)
   addLog(d, 'Fetching changes.')
@@ -262,7 +266,7 @@ async function handlePublish(ctx: Ctx, site: SiteState, slot: SlotState): Promis
     .replace(/\.\d+Z$/, 'Z')
     .replace('T', '_')
   send(ctx, 202, '', {
-    location: `https://${slot.scmHostName}/api/deployments/latest?deployer=OneDeploy&time=${stamp}`,
+    location: `https://${foreign?.which === 'location' ? foreign.host : slot.scmHostName}/api/deployments/latest?deployer=OneDeploy&time=${stamp}`,
     'retry-after': emu.retryAfterSeconds,
     scm_deployment_id: id
   })

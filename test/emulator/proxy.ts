@@ -102,7 +102,8 @@ export async function startProxy(deps: ProxyDeps): Promise<ProxyServer> {
       host,
       path: url.pathname + url.search,
       status: 0,
-      write: service ? isWrite(service, method, url.pathname) : false
+      write: service ? isWrite(service, method, url.pathname) : false,
+      authorized: req.headers.authorization !== undefined
     }
     log.push(entry)
     res.on('finish', () => (entry.status = res.statusCode))

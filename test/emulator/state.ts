@@ -41,6 +41,8 @@ export interface Deployment {
   /** the slot the package was deployed to (history moves with content on swap, this does not change) */
   deployedTo: string
   log: DeploymentLogEntry[]
+  /** set by kudu.pointNextDeploymentAt: this deployment's log_url names another host */
+  foreignLogHost?: string
 }
 
 export interface SlotState {
@@ -198,8 +200,16 @@ export function newSlot(
 }
 
 export function addApp(st: EmulatorState, spec: AppSpec): SiteState {
-  const key = spec.name.toLowerCase()
-  if (st.sites.has(key)) throw new Error(`emulator: app ${spec.name} already exists`)
+  let key = spec.name.toLowerCase()
+  const taken = st.sites.get(key)
+  if (
+    taken?.resourceGroup.toLowerCase() === spec.resourceGroup.toLowerCase() ||
+    st.sites.has(`${key}@${spec.resourceGroup.toLowerCase()}`)
+  )
+    throw new Error(`emulator: app ${spec.name} already exists`)
+  // Apps with unique default host names may share a name across resource groups: the second
+  // one is kept under name@group (sites.get(name) still finds the first).
+  if (taken) key = `${key}@${spec.resourceGroup.toLowerCase()}`
   const site: SiteState = {
     name: spec.name,
     resourceGroup: spec.resourceGroup,
@@ -244,8 +254,11 @@ export function addApp(st: EmulatorState, spec: AppSpec): SiteState {
   return site
 }
 
-export function findSite(st: EmulatorState, name: string): SiteState | undefined {
-  return st.sites.get(name.toLowerCase())
+/** The app of that name; with a resource group, the one in that group when several share the name. */
+export function findSite(st: EmulatorState, name: string, rg?: string): SiteState | undefined {
+  const first = st.sites.get(name.toLowerCase())
+  if (!rg || !first || first.resourceGroup.toLowerCase() === rg.toLowerCase()) return first
+  return st.sites.get(`${name.toLowerCase()}@${rg.toLowerCase()}`) ?? first
 }
 
 /** Slot names are case-insensitive in ARM; slots are stored under their given case. */
