@@ -115,4 +115,144 @@ describe('command: cleanup', () => {
     expect(info.state).toBe('Running')
     expect(run.summary).toContain('deployment in progress')
   })
+
+  it('never stops a slot that production routes a share of its traffic to (rampUpRules)', async () => {
+    const app = shopApp(emu, { slots: ['staging', 'qa'] })
+    const staging = slotsOf(app).get('staging')!
+    slotsOf(app).get('production')!.siteConfig.experiments = {
+      rampUpRules: [
+        { actionHostName: staging.defaultHostName, reroutePercentage: 10, name: 'staging' }
+      ]
+    }
+    const run = await runAction(emu, {
+      'app-name': app,
+      command: 'cleanup',
+      slot: '*',
+      'older-than': '0',
+      teardown: 'stop'
+    })
+    expect(errors(run)).toEqual([])
+    expect(run.outputs).toMatchObject({ result: 'cleaned', 'cleaned-slots': 'qa' })
+    expect(staging.state).toBe('Running')
+    expect(slotsOf(app).get('qa')!.state).toBe('Stopped')
+    // Every request to production is answered, the routed share included: no 403 for users.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => emu.serve(app, 'production', '/version'))
+    )
+    expect(answers.map(a => a.status)).toEqual(Array(20).fill(200))
+    expect(answers.filter(a => a.body === 'v0').length).toBeGreaterThan(0)
+    expect(run.stdout).toMatch(/staging.*10 % of production's traffic/)
+    expect(run.summary).toMatch(/\| staging \|.*10 % of production's traffic/)
+  })
+
+  it('never stops or deletes a slot in a pending swap with preview', async () => {
+    const app = shopApp(emu, {
+      slots: ['staging', 'qa'],
+      slotTags: {
+        staging: { 'staged-swap-owned': 'true' },
+        qa: { 'staged-swap-owned': 'true' }
+      }
+    })
+    const site = emu.state.sites.get(app)!
+    const applied = await emu.request(
+      `https://management.azure.com${site.id}/slots/staging/applySlotConfig?api-version=2025-05-01`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${emu.armToken()}`,
+          'content-type': 'application/json'
+        },
+        body: JSON.stringify({ targetSlot: 'production', preserveVnet: true })
+      }
+    )
+    expect(applied.status).toBe(200)
+    const run = await runAction(emu, {
+      'app-name': app,
+      command: 'cleanup',
+      slot: '*',
+      'older-than': '0',
+      teardown: 'delete'
+    })
+    expect(errors(run)).toEqual([])
+    expect(run.outputs).toMatchObject({ result: 'cleaned', 'cleaned-slots': 'qa' })
+    expect(slotsOf(app).has('staging')).toBe(true)
+    expect(slotsOf(app).get('staging')!.preview).not.toBeNull()
+    expect(run.stdout).toMatch(/staging.*pending swap with preview with production/)
+    expect(run.summary).toMatch(/\| staging \|.*pending swap with preview with production/)
+  })
+
+  it('deletes a stopped slot, whose Kudu answers 403 "This web app is stopped"', async () => {
+    const app = shopApp(emu, {
+      slots: ['staging', 'qa'],
+      stopped: ['qa'],
+      slotTags: { qa: { 'staged-swap-owned': 'true' } }
+    })
+    const info = slotsOf(app).get('qa')!
+    const kudu = await emu.request(`https://${info.scmHostName}/api/deployments/latest`, {
+      headers: { authorization: `Bearer ${emu.armToken()}` }
+    })
+    expect(kudu.status).toBe(403)
+    expect(kudu.body).toContain('This web app is stopped')
+    const run = await runAction(emu, {
+      'app-name': app,
+      command: 'cleanup',
+      slot: 'qa',
+      'older-than': '0',
+      teardown: 'delete'
+    })
+    expect(errors(run)).toEqual([])
+    expect(run.outputs).toMatchObject({ result: 'cleaned', 'cleaned-slots': 'qa' })
+    expect(slotsOf(app).has('qa')).toBe(false)
+    expect(run.stdout).not.toContain('leaving it alone')
+  })
+
+  it('names the slots it kept because it did not create them in a ::warning:: with delete-unowned', async () => {
+    const app = shopApp(emu, { slots: ['staging', 'qa'] })
+    const run = await runAction(emu, {
+      'app-name': app,
+      command: 'cleanup',
+      slot: '*',
+      'older-than': '0',
+      teardown: 'delete'
+    })
+    expect(run.code).toBe(0)
+    expect(run.outputs.result).toBe('nothing-to-clean')
+    const warning = run.stdout
+      .split('\n')
+      .filter(l => l.startsWith('::warning') && /delete-unowned/.test(l))
+    expect(warning).toHaveLength(1)
+    expect(warning[0]).toMatch(/'qa'/)
+    expect(warning[0]).toMatch(/'staging'/)
+    expect(run.summary).toMatch(/delete-unowned/)
+  })
+
+  it('dry-run prints its plan in the log', async () => {
+    const app = shopApp(emu, { slots: ['staging', 'qa'] })
+    const run = await runAction(emu, {
+      'app-name': app,
+      command: 'cleanup',
+      slot: '*',
+      'older-than': '0',
+      teardown: 'stop',
+      'dry-run': 'true'
+    })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/Stop slot 'qa'/)
+    expect(run.stdout).toMatch(/Stop slot 'staging'/)
+  })
+
+  it('says honestly what stopping freed: plan CPU and memory, not a lower bill', async () => {
+    const app = shopApp(emu, { slots: ['staging'] })
+    const run = await runAction(emu, {
+      'app-name': app,
+      command: 'cleanup',
+      slot: '*',
+      'older-than': '0',
+      teardown: 'stop'
+    })
+    expect(run.outputs.result).toBe('cleaned')
+    expect(run.summary).toMatch(/CPU and memory/)
+    expect(run.summary).toMatch(/no extra charge/)
+    expect(run.summary).not.toMatch(/sav(e|ing)s? (cost|money)/i)
+  })
 })

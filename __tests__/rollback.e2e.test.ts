@@ -54,6 +54,10 @@ describe('command: rollback', () => {
     expect(errors(again)[0]).toMatch(
       /holds v2, which is not older than v1 .*set the input version to 'v2'/
     )
+    // One instruction per remedy, each its own sentence.
+    expect(errors(again)[0]).toMatch(
+      /To put v2 into production anyway, set the input version to 'v2'\. To go back to a version older than v1, redeploy its package with command: deploy and version set to it\./
+    )
     expect(emu.writes().length).toBe(before)
     expect(await serves(emu, app, 'production')).toBe('v1')
 

@@ -45,7 +45,9 @@ describe('verified rollback target', () => {
     })
     // It really is not: v1 in staging answers 500 with staging's database.
     expect((await emu.serve(app, 'staging', '/health')).status).toBe(500)
-    expect(run.stdout).toMatch(/::warning::The previous version v1 in staging does not pass smoke/)
+    expect(run.stdout).toMatch(
+      /::warning::The previous version v1 in staging did not pass the rollback checks with staging's settings \(.*\/health: status 500/
+    )
     expect(run.summary).toMatch(
       /⚠️ \*\*Instant rollback NOT available\*\*: `staging` holds `v1`, but it fails smoke with `staging`'s settings \(.*\/health: status 500/
     )

@@ -1,7 +1,8 @@
 import * as core from '@actions/core'
 import { startSite } from '../azure/arm.js'
 import { armOptions, type RunContext } from '../phases/context.js'
-import { promote, smokePhase } from '../phases/promote.js'
+import { promote } from '../phases/promote.js'
+import { checkRollbackTarget, checksFor } from '../phases/rollback-target.js'
 import { swapPlanPhase } from '../phases/swap-plan.js'
 import { phase } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
@@ -68,7 +69,9 @@ export async function rollback(ctx: RunContext): Promise<void> {
   } else if (!isOlder(inSlot, inTarget)) {
     throw new Error(
       `Slot '${s.slot}' holds ${label(inSlot)}, which is not older than ${label(inTarget)} in ${s.targetSlot} (it was redeployed, never swapped, or already rolled back); nothing was changed. ` +
-        `To swap it in anyway, set the input version to '${inSlot.version ?? ''}'. ${redeploy}`
+        // One instruction per intent: the two remedies do opposite things.
+        `To put ${label(inSlot)} into ${s.targetSlot} anyway, set the input version to '${inSlot.version ?? ''}'. ` +
+        `To go back to a version older than ${label(inTarget)}, redeploy its package with command: deploy and version set to it.`
     )
   }
   report.newVersion = inSlot.version
@@ -88,12 +91,22 @@ export async function rollback(ctx: RunContext): Promise<void> {
   if (stopped) {
     await phase(report, `Start ${s.slot}`, () => startSite(t.app, s.slot, armOptions(ctx)))
   }
-  const checked = await smokePhase(ctx, `Smoke ${s.slot}`, t.slot!.hostName)
+  // Smoke lines that name the version production serves now (the Quick start's
+  // contains=${{ github.sha }}) expect the slot's version, before and after the swap back.
+  const checked = await checkRollbackTarget(
+    ctx,
+    `Smoke ${s.slot}`,
+    t.slot!.hostName,
+    inSlot,
+    inTarget,
+    s.smoke.timeoutMs
+  )
   if (!checked.healthy) {
     report.result = 'smoke-failed'
     report.message = `The previous version ${label(inSlot)} in ${s.slot} does not pass smoke, so it was not swapped in; ${s.targetSlot} still serves ${label(inTarget)}. ${redeploy}`
     return
   }
   core.info(`Rolling back ${s.targetSlot} from ${label(inTarget)} to ${label(inSlot)}.`)
-  await promote(ctx, t, inSlot, inTarget)
+  const checks = checksFor(s.smoke.checks, inSlot, inTarget)
+  await promote({ ...ctx, settings: { ...s, smoke: { ...s.smoke, checks } } }, t, inSlot, inTarget)
 }

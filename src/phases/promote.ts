@@ -28,6 +28,7 @@ import { warmupPhase } from './warmup.js'
 import { runCanary } from './canary.js'
 import { keepWarm, recordSwapPhase } from './swap-record.js'
 import { bakePhase, canaryGates, gatePreflightPhase } from './bake.js'
+import { checkRollbackTarget } from './rollback-target.js'
 
 /** A smoke phase; a failure is an outcome recorded in the report, not an exception. */
 export async function smokePhase(
@@ -264,7 +265,14 @@ export async function promote(
   if (s.teardown === 'delete') {
     skipPhase(report, `Check rollback target in ${s.slot}`, 'the slot is deleted by teardown')
   } else {
-    const target = await smokePhase(ctx, `Check rollback target in ${s.slot}`, slot.hostName)
+    // The previous version, fitted smoke lines, a short bound: it served production minutes ago.
+    const target = await checkRollbackTarget(
+      ctx,
+      `Check rollback target in ${s.slot}`,
+      slot.hostName,
+      outgoing,
+      incoming
+    )
     report.rollbackAvailable = target.healthy
     report.rollbackTarget = {
       version: outgoing.version,
@@ -276,7 +284,7 @@ export async function promote(
     }
     if (!target.healthy) {
       core.warning(
-        `The previous version ${label(outgoing)} in ${s.slot} does not pass smoke with ${s.slot}'s settings, so an instant rollback may not work; redeploy it if you need to roll back.`
+        `The previous version ${label(outgoing)} in ${s.slot} did not pass the rollback checks with ${s.slot}'s settings (${report.rollbackTarget.detail || 'no answer'}), so rollback-available is false; if you need to roll back, redeploy it. docs/rollback.md says which smoke lines suit a rollback.`
       )
     }
   }

@@ -157,7 +157,9 @@ export function siteJson(st: EmulatorState, site: SiteState, slot: SlotState): J
       trafficManagerHostNames: null,
       sku: 'Standard',
       scmSiteAlsoStopped: false,
-      targetSwapSlot: null,
+      // Swap with preview: applySlotConfig marks both slots of the pending swap (ARM's read-only
+      // "which deployment slot this app will swap into") until the swap completes or is reset.
+      targetSwapSlot: pendingSwapPartner(site, slot),
       hostingEnvironment: null,
       hostingEnvironmentProfile: null,
       clientAffinityEnabled: true,
@@ -337,6 +339,13 @@ function setSticky(
   for (const n of site.slotConfigNames.connectionStringNames) delete slot.connectionStrings[n]
   Object.assign(slot.appSettings, sticky.appSettings)
   Object.assign(slot.connectionStrings, structuredClone(sticky.connectionStrings))
+}
+
+/** The other slot of a pending swap with preview that involves `slot`, else null. */
+function pendingSwapPartner(site: SiteState, slot: SlotState): string | null {
+  if (slot.preview) return slot.preview.targetSlot
+  const source = [...site.slots.values()].find(s => s.preview?.targetSlot === slot.slot)
+  return source ? source.slot : null
 }
 
 export function applySlotConfig(site: SiteState, source: SlotState, target: SlotState): void {

@@ -1,6 +1,6 @@
 // Kudu (each slot's scm host): OneDeploy (`POST /api/publish`) and the deployment status API.
 // Packages are streamed to a temp file (benchmarks push up to 1 GiB) and validated with yauzl.
-import { readFileRef } from './site.js'
+import { readFileRef, STOPPED_PAGE } from './site.js'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -281,6 +281,12 @@ export async function handleKudu(ctx: Ctx): Promise<void> {
     return
   }
   const { site, slot } = found
+  if (slot.state === 'Stopped') {
+    // App Service's front end answers for a stopped app's scm site too, before Kudu sees the request.
+    req.resume()
+    send(ctx, 403, STOPPED_PAGE, { 'content-type': 'text/html; charset=utf-8' })
+    return
+  }
   const auth = req.headers.authorization ?? ''
   if (/^Basic\s/i.test(auth) || !validArmToken(emu, bearer(req))) {
     req.resume()

@@ -12,7 +12,7 @@ export interface SiteResponse {
   body: Buffer
 }
 
-const STOPPED_PAGE = `<!DOCTYPE html>
+export const STOPPED_PAGE = `<!DOCTYPE html>
 <html>
 <head><title>Web App - Unavailable</title></head>
 <body>
