@@ -34,17 +34,21 @@ const RESOURCE_GROUP = 'my-app-rg'
 const RUN = { killAfterMs: 260_000 }
 const TEST_MS = 300_000
 
-/** A commit: its SHA, and the workspace its build left behind (`dist/`, the Quick start's package). */
-function build(sha: string): string {
-  const app = site(sha, {
+/** The app the workflows ship, at one version: what every build of it serves. */
+function appFiles(version: string): Record<string, string> {
+  return site(version, {
     'routes.json': JSON.stringify({
       '/health': { status: 200, body: 'healthy' },
-      '/version': { body: sha },
+      '/version': { body: version },
       // The Quick start's /api/version answers the version the slot records, as a real app would.
       '/api/version': { body: '{"version":"{{setting:STAGED_SWAP_VERSION}}"}' }
     })
   })
-  const dist = Object.fromEntries(Object.entries(app).map(([f, c]) => [`dist/${f}`, c]))
+}
+
+/** A commit: its SHA, and the workspace its build left behind (`dist/`, the Quick start's package). */
+function build(sha: string): string {
+  const dist = Object.fromEntries(Object.entries(appFiles(sha)).map(([f, c]) => [`dist/${f}`, c]))
   return folder(dist)
 }
 
@@ -61,7 +65,12 @@ interface Commit {
 }
 
 function newApp(): Commit {
-  const app = shopApp(emu, { resourceGroup: RESOURCE_GROUP })
+  // Production and staging hold earlier builds of the same app (v1, v0), as they would for real.
+  const app = shopApp(emu, {
+    resourceGroup: RESOURCE_GROUP,
+    content: appFiles('v1'),
+    slotContent: { staging: appFiles('v0') }
+  })
   const commit = sha()
   return { app, sha: commit, workspace: build(commit) }
 }
