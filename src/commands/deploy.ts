@@ -54,7 +54,7 @@ function plan(ctx: RunContext, t: Target, productionVersion: string): string[] {
     `Deploy ${describePackage(ctx)} to '${s.slot}' with Kudu OneDeploy (type ${s.package?.type})`
   )
   steps.push(
-    `Smoke '${s.slot}': ${s.smoke.checks.map(c => c.target).join(', ') || '/ (default check)'}`
+    `Smoke '${s.slot}': ${s.smoke.checks.map(c => c.shown).join(', ') || '/ (default check)'}`
   )
   if (!s.swap) return steps
   if (s.swapPreview)

@@ -167,6 +167,7 @@ export async function run(): Promise<void> {
   let tracker: DeploymentTracker | undefined
   try {
     const settings = getSettings()
+    for (const warning of settings.warnings) core.warning(warning)
     report = newReport({
       command: settings.command,
       appName: settings.appName,
