@@ -504,7 +504,7 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     intervalMs: valid(() => duration('smoke-interval', '5', 100, MAX_TIMER_MS), 5_000)
   }
   const timeoutMs = valid(() => duration('timeout', '30m', 10_000, MAX_TIMER_MS), 1_800_000)
-  if (smoke.timeoutMs > timeoutMs)
+  if (input('smoke-timeout') && smoke.timeoutMs > timeoutMs)
     warnings.push(
       `smoke-timeout (${formatDuration(smoke.timeoutMs)}) is longer than timeout (${formatDuration(timeoutMs)}), which bounds the whole run: smoke checks end at timeout. Lower smoke-timeout or raise timeout.`
     )
