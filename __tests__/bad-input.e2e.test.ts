@@ -169,6 +169,36 @@ const cases: Case[] = [
     inputs: () => ({ ...base(), 'package-type': 'exe' }),
     input: 'package-type',
     accepts: /zip, war, jar, ear, static, startup/
+  },
+  {
+    name: 'status range that goes down',
+    inputs: () => ({ ...base(), 'smoke-urls': '/health status=500-200' }),
+    input: 'smoke-urls',
+    accepts: /write it low-high \(200-500\)/
+  },
+  {
+    name: 'status code outside 100-599',
+    inputs: () => ({ ...base(), 'smoke-urls': '/health status=700' }),
+    input: 'smoke-urls',
+    accepts: /outside HTTP's 100-599/
+  },
+  {
+    name: 'contains= text with a space, unquoted',
+    inputs: () => ({ ...base(), 'smoke-urls': '/login contains=Sign in' }),
+    input: 'smoke-urls',
+    accepts: /quote it: contains="Sign in"/
+  },
+  {
+    name: 'timeout longer than a timer can hold',
+    inputs: () => ({ ...base(), timeout: '25d' }),
+    input: 'timeout',
+    accepts: /longer than a timer can hold; use at most 24d 20h/
+  },
+  {
+    name: 'resource group ending in a period',
+    inputs: () => ({ ...base(), 'resource-group': 'rg-shop.' }),
+    input: 'resource-group',
+    accepts: /not ending in a period/
   }
 ]
 
@@ -191,6 +221,26 @@ describe('bad input', () => {
       expect(emu.writes().slice(writesBefore)).toEqual([])
     }
   )
+
+  it('every bad input of a run in one error, each named; the summary heading names no empty slot', async () => {
+    const writesBefore = emu.writes().length
+    const run = await runAction(emu, {
+      ...base(),
+      'app-name': 'shop!',
+      timeout: '25d',
+      'smoke-urls': '/health status=500-200',
+      'dry-run': 'maybe'
+    })
+    const errs = errors(run)
+    expect(errs).toHaveLength(1)
+    expect(errs[0]).toMatch(/^::error::4 inputs are invalid:%0A- Input 'app-name': /)
+    for (const name of ['app-name', 'smoke-urls', 'timeout', 'dry-run'])
+      expect(errs[0]).toContain(`- Input '${name}': `)
+    expect(run.code).toBe(1)
+    expect(emu.writes().slice(writesBefore)).toEqual([])
+    expect(run.summary).toMatch(/^## ❌ Failed — invalid input, nothing in Azure was changed$/m)
+    expect(run.summary).not.toMatch(/— {2}was not changed/)
+  })
 
   it('left the app as it was', async () => {
     expect(await serves(emu, app, 'production')).toBe('v1')

@@ -4,11 +4,12 @@
 // command (that is how the runner learns it), and every secret the action handled must have one.
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
 import { serves, shopApp, SMOKE } from '../test/apps.js'
 import { site, zipFile } from '../test/packages.js'
-import { errors, runAction, type ActionRun } from '../test/run-action.js'
+import { writeFakeAz } from '../test/emulator/az.js'
+import { errors, runAction, tempDir, type ActionRun } from '../test/run-action.js'
 
 let emu: Emulator
 
@@ -149,5 +150,145 @@ describe.each(modes)('login: $name', m => {
         expect(used.length).toBeGreaterThan(0)
       }
     }
+  )
+})
+
+// Issue 12 item 2 and issue 11 item 15: each usual login mistake ends in one error that says, in
+// workflow terms, what to add and links the README's login section; every login wait is bounded.
+describe('login mistakes and hangs', () => {
+  afterEach(() => emu.clearFaults())
+
+  /** A PATH whose `az` is logged out or never answers, as on a runner without azure/login. */
+  function az(mode: 'logged-out' | 'hang'): Record<string, string> {
+    const dir = tempDir('staged-swap-az-')
+    writeFakeAz(dir, {
+      accessToken: 'none',
+      expiresOn: 0,
+      subscriptionId: emu.subscriptionId,
+      tenantId: emu.tenantId,
+      clientId: emu.clientId,
+      mode
+    })
+    return { PATH: `${dir}${path.delimiter}${process.env.PATH ?? ''}` }
+  }
+
+  async function failing(
+    inputs: Record<string, string>,
+    env: Record<string, string>
+  ): Promise<{ run: ActionRun; error: string }> {
+    const app = shopApp(emu)
+    const writesBefore = emu.writes().length
+    const run = await runAction(
+      emu,
+      { 'app-name': app, package: await zipFile(site('v2')), version: 'v2', ...inputs },
+      { env, killAfterMs: 30_000 }
+    )
+    expect(run.code).not.toBe(0)
+    expect(emu.writes().slice(writesBefore)).toEqual([])
+    expect(await serves(emu, app, 'production')).toBe('v1')
+    expect(errors(run)).toHaveLength(1)
+    expect(run.outputs.result).toBe('failed')
+    return { run, error: errors(run)[0] }
+  }
+
+  it('forgetting azure/login: says to add the azure/login step, not that subscription-id is missing', async () => {
+    const { error, run } = await failing({}, { ...az('logged-out'), AZURE_SUBSCRIPTION_ID: '' })
+    expect(error).toMatch(/Not logged in to Azure/)
+    expect(error).toMatch(/add an azure\/login step before this one/)
+    expect(error).toMatch(/client-id and tenant-id \(OIDC\)/)
+    expect(error).toMatch(/AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET/)
+    expect(error).toMatch(/#logging-in/)
+    expect(error).not.toMatch(/Input 'subscription-id'/)
+    expect(run.summary).toMatch(/#logging-in/)
+  })
+
+  it('az present but logged out: the same advice, not "Please run \'az login\'"', async () => {
+    const { error } = await failing({}, az('logged-out'))
+    expect(error).toMatch(/the Azure CLI has no session/)
+    expect(error).toMatch(/add an azure\/login step before this one/)
+    expect(error).toMatch(/#logging-in/)
+    expect(error).not.toMatch(/Please run 'az login'/)
+  })
+
+  it('OIDC without permissions id-token: write: says to add that permission', async () => {
+    const { error } = await failing(
+      { 'client-id': emu.clientId, 'tenant-id': emu.tenantId },
+      { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' }
+    )
+    expect(error).toMatch(/add `permissions: id-token: write` to the job/)
+    expect(error).toMatch(/#logging-in/)
+    expect(error).not.toMatch(/ACTIONS_ID_TOKEN_REQUEST_URL/)
+  })
+
+  it('a network failure names the host and the proxy variables', async () => {
+    emu.fault({ service: 'aad', path: /./, times: 1000, kind: { drop: true } })
+    const { error } = await failing({}, spEnv())
+    expect(error).toMatch(/could not reach login\.microsoftonline\.com/)
+    expect(error).toMatch(/HTTPS_PROXY/)
+    expect(error).toMatch(/NO_PROXY/)
+    expect(error).toMatch(/NODE_EXTRA_CA_CERTS/)
+    expect(error).toMatch(/#logging-in/)
+  })
+
+  const spEnv = (): Record<string, string> => ({
+    AZURE_CLIENT_ID: emu.clientId,
+    AZURE_TENANT_ID: emu.tenantId,
+    AZURE_CLIENT_SECRET: emu.clientSecret
+  })
+  const TIMEOUT_MS = 10_000
+  /** The run ends at its timeout (counted from its first line) plus start-up and the summary. */
+  const MARGIN_MS = 5_000
+
+  it.each([
+    {
+      name: 'the AAD token endpoint (service principal secret)',
+      host: /login\.microsoftonline\.com did not answer within 10 s/,
+      env: spEnv,
+      fault: 'aad' as const
+    },
+    {
+      name: 'the AAD token endpoint (OIDC)',
+      host: /login\.microsoftonline\.com did not answer within 10 s/,
+      env: () => ({
+        ACTIONS_ID_TOKEN_REQUEST_URL: emu.oidcRequestUrl,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.oidcRequestToken
+      }),
+      fault: 'aad' as const,
+      oidc: true
+    },
+    {
+      name: "GitHub's OIDC ID-token endpoint",
+      host: /pipelinesghubeus21\.actions\.githubusercontent\.com did not answer within 10 s/,
+      env: () => ({
+        ACTIONS_ID_TOKEN_REQUEST_URL: emu.oidcRequestUrl,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.oidcRequestToken
+      }),
+      fault: 'oidc' as const,
+      oidc: true
+    },
+    {
+      name: 'az account get-access-token',
+      host: /the Azure CLI \(az account get-access-token\) did not answer within 10 s/,
+      env: () => az('hang')
+    },
+    {
+      name: 'az account show (subscription from the CLI)',
+      host: /the Azure CLI \(az account show\) did not answer within 10 s/,
+      env: () => ({ ...az('hang'), AZURE_SUBSCRIPTION_ID: '' })
+    }
+  ])(
+    'a login that never answers ($name) ends at timeout, naming who did not answer',
+    async ({ host, env, fault, oidc }) => {
+      if (fault) emu.fault({ service: fault, path: /./, times: 1000, kind: { hang: true } })
+      const inputs: Record<string, string> = { timeout: `${TIMEOUT_MS / 1000}s` }
+      if (oidc) Object.assign(inputs, { 'client-id': emu.clientId, 'tenant-id': emu.tenantId })
+      const { run, error } = await failing(inputs, env())
+      expect(error).toMatch(host)
+      expect(error).toMatch(/HTTPS_PROXY/)
+      expect(run.durationMs).toBeLessThan(TIMEOUT_MS + MARGIN_MS)
+      if (fault)
+        expect(emu.requests.some(r => r.service === fault && r.fault === 'hang')).toBe(true)
+    },
+    TIMEOUT_MS + 30_000
   )
 })

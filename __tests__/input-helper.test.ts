@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import fs from 'node:fs'
 import path from 'node:path'
-import { getSettings, InputError, parseSmokeUrls } from '../src/settings/input-helper.js'
+import {
+  getSettings,
+  InputError,
+  InputErrors,
+  maskSecretQuery,
+  parseSmokeUrls
+} from '../src/settings/input-helper.js'
 import { folder, zipFile } from '../test/packages.js'
 import { tempDir } from '../test/run-action.js'
 
@@ -135,7 +141,7 @@ describe('parseSmokeUrls', () => {
         '/health\n\n# comment\nhttps://shop.example.com/ping status=200,3xx contains="all good"'
       )
     ).toEqual([
-      { target: '/health', absolute: false, statuses: [[200, 399]] },
+      { target: '/health', absolute: false, statuses: [[200, 399]], shown: '/health' },
       {
         target: 'https://shop.example.com/ping',
         absolute: true,
@@ -143,8 +149,118 @@ describe('parseSmokeUrls', () => {
           [200, 200],
           [300, 399]
         ],
-        contains: 'all good'
+        contains: 'all good',
+        shown: 'https://shop.example.com/ping'
       }
+    ])
+  })
+
+  it('takes a trailing # comment, but not a # inside a word or quotes', () => {
+    expect(parseSmokeUrls('/health status=200 # the load balancer probe')).toMatchObject([
+      { target: '/health', statuses: [[200, 200]] }
+    ])
+    expect(parseSmokeUrls('/page#top contains="a # b"')).toMatchObject([
+      { target: '/page#top', contains: 'a # b' }
+    ])
+  })
+
+  it.each([
+    ['status=500-200', /goes down; write it low-high \(200-500\)/],
+    ['status=099', /outside HTTP's 100-599/],
+    ['status=200-600', /outside HTTP's 100-599/],
+    ['status=600', /outside HTTP's 100-599/]
+  ])('rejects %s', (expectation, message) => {
+    expect(() => parseSmokeUrls(`/health ${expectation}`)).toThrow(message)
+  })
+
+  it('suggests quotes when contains= text has a space', () => {
+    expect(() => parseSmokeUrls('/login contains=Sign in')).toThrow(
+      `'/login contains=Sign in': 'in' is not an expectation; to match text with spaces, quote it: contains="Sign in".`
+    )
+  })
+
+  it('masks secret-looking query values for the log and summary, and keeps the real URL', () => {
+    const [check] = parseSmokeUrls(
+      'https://fn.example.com/api/ping?code=abc123XYZ&sig=s1g&token=t0k&api-version=1&name=shop'
+    )
+    expect(check.target).toContain('code=abc123XYZ')
+    expect(check.shown).toBe(
+      'https://fn.example.com/api/ping?code=***&sig=***&token=***&api-version=1&name=shop'
+    )
+    expect(maskSecretQuery('/x?Key=1&SECRET=2&password=3&client_secret=4#frag')).toBe(
+      '/x?Key=***&SECRET=***&password=***&client_secret=***#frag'
+    )
+  })
+})
+
+describe('getSettings: input nits', () => {
+  it.each(['rg-shop', 'Ünïcode_rg(1).prod', 'a', 'x'.repeat(90)])(
+    'accepts resource group %s',
+    name => {
+      setInputs({ 'app-name': 'shop', command: 'swap', 'resource-group': name })
+      expect(getSettings().resourceGroup).toBe(name)
+    }
+  )
+
+  it.each(['rg.', 'x'.repeat(91), 'rg shop', 'rg/shop', 'rg#1'])(
+    'rejects resource group %s',
+    name => {
+      const error = failure({ 'app-name': 'shop', command: 'swap', 'resource-group': name })
+      expect(error.input).toBe('resource-group')
+    }
+  )
+
+  it('accepts older-than as the log prints durations', () => {
+    for (const text of ['1h30m', '1h 30m'])
+      expect(
+        (setInputs({ 'app-name': 'shop', command: 'cleanup', 'older-than': text }),
+        getSettings().olderThanMs)
+      ).toBe(5_400_000)
+  })
+
+  it.each(['timeout', 'smoke-timeout', 'smoke-interval'])(
+    'rejects a %s beyond what a timer can hold',
+    name => {
+      const error = failure({ 'app-name': 'shop', package: zip, [name]: '25d' })
+      expect(error.input).toBe(name)
+      expect(error.message).toMatch(/longer than a timer can hold; use at most 24d 20h/)
+    }
+  )
+
+  it('defaults teardown to stop for cleanup', () => {
+    setInputs({ 'app-name': 'shop', command: 'cleanup' })
+    expect(getSettings().teardown).toBe('stop')
+    setInputs({ 'app-name': 'shop', command: 'cleanup', teardown: 'none' })
+    expect(() => getSettings()).toThrow(/'none' does nothing for command cleanup/)
+  })
+
+  it('reports every invalid input in one error, each by name', () => {
+    const error = failure({
+      'app-name': 'shop!',
+      package: zip,
+      timeout: 'soon',
+      'smoke-urls': '/health status=500-200',
+      'dry-run': 'maybe'
+    })
+    expect(error).toBeInstanceOf(InputErrors)
+    expect((error as InputErrors).errors.map(e => e.input)).toEqual([
+      'app-name',
+      'smoke-urls',
+      'timeout',
+      'dry-run'
+    ])
+    expect(error.message).toMatch(/^4 inputs are invalid:\n- Input 'app-name': /)
+    expect(error.message).toContain("\n- Input 'timeout': 'soon' is not a duration")
+  })
+
+  it('warns about smoke-timeout beyond timeout and a package the command ignores', () => {
+    setInputs({ 'app-name': 'shop', package: zip, timeout: '1m', 'smoke-timeout': '5m' })
+    expect(getSettings().warnings).toEqual([
+      expect.stringMatching(/^smoke-timeout \(5m 00s\) is longer than timeout \(1m 00s\)/)
+    ])
+    setInputs({ 'app-name': 'shop', command: 'rollback', package: zip })
+    expect(getSettings().warnings).toEqual([
+      expect.stringMatching(/^package '.*' is ignored: command rollback deploys nothing/)
     ])
   })
 })

@@ -4,6 +4,7 @@ import type { SmokeCheck } from '../src/settings/input-helper.js'
 
 const line = (target: string, contains?: string): SmokeCheck => ({
   target,
+  shown: target,
   absolute: false,
   statuses: [[200, 200]],
   contains

@@ -56,7 +56,7 @@ function plan(ctx: RunContext, t: Target, productionVersion: string): string[] {
     `Once Kudu reports success: set ${VERSION_SETTING}=${s.version} and ${DEPLOYED_AT_SETTING} on '${s.slot}', remove ${DEPLOYING_SETTING} (restarts the slot)`
   )
   steps.push(
-    `Smoke '${s.slot}': ${s.smoke.checks.map(c => c.target).join(', ') || '/ (default check)'}`
+    `Smoke '${s.slot}': ${s.smoke.checks.map(c => c.shown).join(', ') || '/ (default check)'}`
   )
   if (!s.swap) return steps
   if (s.swapPreview)

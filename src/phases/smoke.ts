@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import type { SmokeCheck } from '../settings/input-helper.js'
+import { maskSecretQuery, type SmokeCheck } from '../settings/input-helper.js'
 import type { Send } from '../azure/http.js'
 import { describeError, sleep } from '../azure/retry-helper.js'
 
@@ -27,7 +27,12 @@ export interface SmokeOptions {
 }
 
 /** Without smoke-urls the site must at least answer `/` without a server error. */
-export const DEFAULT_CHECK: SmokeCheck = { target: '/', absolute: false, statuses: [[200, 499]] }
+export const DEFAULT_CHECK: SmokeCheck = {
+  target: '/',
+  absolute: false,
+  statuses: [[200, 499]],
+  shown: '/'
+}
 
 export function resolveUrl(check: SmokeCheck, hostName: string): string {
   return check.absolute ? check.target : new URL(check.target, `https://${hostName}`).toString()
@@ -49,7 +54,8 @@ async function checkOne(
   options: SmokeOptions,
   end: number
 ): Promise<SmokeResult> {
-  const result: SmokeResult = { url, healthy: false, attempts: 0 }
+  // The log and the summary show the URL with secret-looking query values masked.
+  const result: SmokeResult = { url: maskSecretQuery(url), healthy: false, attempts: 0 }
   for (;;) {
     result.attempts++
     const started = Date.now()

@@ -64,7 +64,10 @@ function headline(report: Report): string {
     default:
       return report.swapped
         ? `❌ Failed after the swap — ${target} serves ${code(report.deployedVersion)}, unverified`
-        : `❌ Failed — ${target} was not changed`
+        : target
+          ? `❌ Failed — ${target} was not changed`
+          : // Input errors end the run before the slots are known: nothing in Azure was touched.
+            '❌ Failed — invalid input, nothing in Azure was changed'
   }
 }
 

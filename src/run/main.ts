@@ -1,7 +1,16 @@
 import * as core from '@actions/core'
 import { AzureLogger } from '@azure/logger'
 import { format } from 'node:util'
-import { login, cliSubscription } from '../azure/auth.js'
+import {
+  ARM_SCOPE,
+  bounded,
+  cliSubscription,
+  login,
+  LOGIN_BOUND_MS,
+  LoginError,
+  loginFailure,
+  missingLogin
+} from '../azure/auth.js'
 import { connect, findApp } from '../azure/arm.js'
 import { cleanup } from '../commands/cleanup.js'
 import { armOptions, RESCUE_MS, type RunContext } from '../phases/context.js'
@@ -55,18 +64,30 @@ function needsLock(settings: Settings): boolean {
   return !settings.dryRun
 }
 
-async function execute(settings: Settings, report: Report, cancel: AbortSignal): Promise<void> {
-  const subscriptionId = settings.subscriptionId ?? (await cliSubscription())
-  if (!subscriptionId) {
-    throw new InputError(
-      'subscription-id',
-      'not given, AZURE_SUBSCRIPTION_ID is not set, and the Azure CLI has no current account; set subscription-id.'
-    )
-  }
-  const { credential, mode } = login(settings)
+async function execute(
+  settings: Settings,
+  report: Report,
+  cancel: AbortSignal,
+  started: number
+): Promise<void> {
+  // The run's deadline counts from the first line, login included.
+  const deadline = started + settings.timeoutMs
+  const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()))
+  const runSignal = AbortSignal.any([timeout, cancel])
+  /** Each login wait: its own bound, never past the run's deadline (then it names the host). */
+  const loginBound = () => Math.max(1, Math.min(LOGIN_BOUND_MS, deadline - Date.now()))
+  const subscriptionId = settings.subscriptionId ?? (await cliSubscription(runSignal, loginBound()))
+  if (!subscriptionId) throw missingLogin()
+  const { credential, mode, issuer, waitingFor } = login(settings, process.env, loginBound())
   core.info(`Logging in with ${mode}; subscription ${subscriptionId}.`)
-  const timeout = AbortSignal.timeout(settings.timeoutMs)
-  const deadline = Date.now() + settings.timeoutMs
+  // Log in before anything else, so that a login problem is reported as one, naming the host.
+  await bounded(() => credential.getToken(ARM_SCOPE), loginBound(), waitingFor, runSignal).catch(
+    (error: unknown) => {
+      throw runSignal.aborted && !(error instanceof LoginError)
+        ? error
+        : loginFailure(error, issuer)
+    }
+  )
   const ctx: RunContext = {
     settings,
     report,
@@ -153,6 +174,7 @@ function appResourceId(subscriptionId: string, resourceGroup: string, name: stri
 
 /** The action's entry point: every outcome ends with outputs, a summary and, on failure, one error. */
 export async function run(): Promise<void> {
+  const started = Date.now()
   // The runner calls the same entry point for the post step (action.yml post:), as in actions/checkout.
   redactSdkLogs()
   if (isPost()) return post()
@@ -168,6 +190,7 @@ export async function run(): Promise<void> {
   let tracker: DeploymentTracker | undefined
   try {
     const settings = getSettings()
+    for (const warning of settings.warnings) core.warning(warning)
     report = newReport({
       command: settings.command,
       appName: settings.appName,
@@ -176,7 +199,7 @@ export async function run(): Promise<void> {
       dryRun: settings.dryRun
     })
     tracker = await startDeployment(settings)
-    await execute(settings, report, cancel.signal)
+    await execute(settings, report, cancel.signal, started)
   } catch (error) {
     report.result = 'failed'
     report.message =

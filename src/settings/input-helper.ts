@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { getGateSettings, type GateSettings } from './gates.js'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { parseDuration } from './duration.js'
+import { formatDuration, MAX_TIMER_MS, parseDuration } from './duration.js'
 
 export const COMMANDS = ['deploy', 'swap', 'rollback', 'cleanup'] as const
 export const TEARDOWNS = ['none', 'stop', 'delete'] as const
@@ -25,6 +25,8 @@ export interface SmokeCheck {
   absolute: boolean
   statuses: Array<[number, number]>
   contains?: string
+  /** The target for logs and the summary: secret-looking query values (code=, sig=, token=…) masked. */
+  shown: string
 }
 
 export interface Settings {
@@ -61,6 +63,8 @@ export interface Settings {
   githubToken?: string
   /** The bake window and its gates (gates.ts). */
   gates: GateSettings
+  /** Inputs that are valid but probably not what the user meant; main prints them as warnings. */
+  warnings: string[]
 }
 
 export interface CanaryStep {
@@ -109,10 +113,20 @@ export class InputError extends Error {
   }
 }
 
+/** Every bad input of a run at once, so that one fix-and-retry cycle fixes them all. */
+export class InputErrors extends InputError {
+  constructor(readonly errors: InputError[]) {
+    super(errors.map(e => e.input).join(', '), '')
+    this.message = `${errors.length} inputs are invalid:\n${errors.map(e => `- ${e.message}`).join('\n')}`
+    this.name = 'InputErrors'
+  }
+}
+
 const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,58}[A-Za-z0-9])?$/
 const SLOT = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}[A-Za-z0-9])?$/
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const RESOURCE_GROUP = /^[-\w.()]{1,89}[-\w()]$/
+// Azure's rule: 1-90 Unicode letters, digits, `-_.()`, not ending in a period.
+const RESOURCE_GROUP = /^[-\p{L}\p{N}_.()]{0,89}[-\p{L}\p{N}_()]$/u
 
 function input(name: string): string {
   return core.getInput(name).trim()
@@ -137,7 +151,7 @@ function bool(name: string, fallback: boolean): boolean {
   throw new InputError(name, `'${input(name)}' is not a boolean; use true or false.`)
 }
 
-function duration(name: string, fallback: string, minMs = 0): number {
+function duration(name: string, fallback: string, minMs = 0, maxMs = Infinity): number {
   const text = input(name) || fallback
   const ms = parseDuration(text)
   if (ms === undefined) {
@@ -148,6 +162,11 @@ function duration(name: string, fallback: string, minMs = 0): number {
   }
   if (ms < minMs)
     throw new InputError(name, `'${text}' is too short; use at least ${minMs / 1000} s.`)
+  if (ms > maxMs)
+    throw new InputError(
+      name,
+      `'${text}' is longer than a timer can hold; use at most ${formatDuration(maxMs)} (${Math.floor(maxMs / 1000)} s).`
+    )
   return ms
 }
 
@@ -179,13 +198,64 @@ function parseStatuses(text: string, line: string): Array<[number, number]> {
       )
     if (range[0].toLowerCase().endsWith('xx'))
       return [Number(range[1]) * 100, Number(range[1]) * 100 + 99]
-    return [Number(range[1]), Number(range[2] ?? range[1])]
+    const [low, high] = [Number(range[1]), Number(range[2] ?? range[1])]
+    if (low < 100 || high > 599)
+      throw new InputError(
+        'smoke-urls',
+        `'${line}': status '${part}' is outside HTTP's 100-599; use codes such as 200, 200-299 or 2xx.`
+      )
+    if (low > high)
+      throw new InputError(
+        'smoke-urls',
+        `'${line}': status range '${part}' goes down; write it low-high (${high}-${low}).`
+      )
+    return [low, high]
   })
 }
 
-/** Splits a line on spaces, keeping "quoted words" together. */
+/** Splits a line on spaces, keeping "quoted words" together; a word starting with # starts a comment. */
 function words(line: string): string[] {
-  return [...line.matchAll(/(?:[^\s"]+|"[^"]*")+/g)].map(m => m[0].replace(/"/g, ''))
+  const tokens = [...line.matchAll(/(?:[^\s"]+|"[^"]*")+/g)].map(m => m[0])
+  const comment = tokens.findIndex(token => token.startsWith('#'))
+  return (comment < 0 ? tokens : tokens.slice(0, comment)).map(token => token.replace(/"/g, ''))
+}
+
+/** Query parameters whose values are credentials (Functions keys, SAS signatures, tokens). */
+const SECRET_QUERY =
+  /^(code|sig|signature|token|access_token|id_token|key|apikey|api-key|api_key|secret|client_secret|password|pwd|pass|auth|sas|x-functions-key)$/i
+
+/** The URL with secret-looking query values masked, for logs and the summary. */
+export function maskSecretQuery(target: string): string {
+  const query = target.indexOf('?')
+  if (query < 0) return target
+  const hash = target.indexOf('#', query)
+  const end = hash < 0 ? target.length : hash
+  const masked = target
+    .slice(query + 1, end)
+    .split('&')
+    .map(pair => {
+      const eq = pair.indexOf('=')
+      if (eq < 0) return pair
+      let name = pair.slice(0, eq)
+      try {
+        name = decodeURIComponent(name)
+      } catch {
+        // keep it raw
+      }
+      return SECRET_QUERY.test(name) ? `${pair.slice(0, eq)}=***` : pair
+    })
+    .join('&')
+  return `${target.slice(0, query + 1)}${masked}${target.slice(end)}`
+}
+
+/** The secret-looking query values of a URL, to register with the runner's masking. */
+function secretQueryValues(target: string): string[] {
+  try {
+    const url = new URL(target, 'https://host.invalid')
+    return [...url.searchParams].filter(([k, v]) => SECRET_QUERY.test(k) && v).map(([, v]) => v)
+  } catch {
+    return []
+  }
 }
 
 export function parseSmokeUrls(text: string): SmokeCheck[] {
@@ -208,13 +278,23 @@ export function parseSmokeUrls(text: string): SmokeCheck[] {
         `'${target}' is neither an absolute http(s) URL nor a path starting with '/'.`
       )
     }
-    const check: SmokeCheck = { target, absolute, statuses: [[200, 399]] }
-    for (const word of expectations) {
+    const shown = maskSecretQuery(target)
+    // The runner masks these in every log line; the summary uses `shown`.
+    for (const secret of secretQueryValues(target)) core.setSecret(secret)
+    const check: SmokeCheck = { target, absolute, statuses: [[200, 399]], shown }
+    for (const [index, word] of expectations.entries()) {
       const [key, ...rest] = word.split('=')
       const value = rest.join('=')
       if (key === 'status' && value) check.statuses = parseStatuses(value, line)
       else if (key === 'contains' && value) check.contains = value
-      else {
+      else if (check.contains !== undefined && !word.includes('=')) {
+        // `contains=Sign in`: the text was cut at the space.
+        const text = [check.contains, ...expectations.slice(index).filter(w => !w.includes('='))]
+        throw new InputError(
+          'smoke-urls',
+          `'${line}': '${word}' is not an expectation; to match text with spaces, quote it: contains="${text.join(' ')}".`
+        )
+      } else {
         throw new InputError(
           'smoke-urls',
           `'${line}': '${word}' is not an expectation; use status=200,3xx or contains=text.`
@@ -300,124 +380,204 @@ function packageSpec(workspace: string): PackageSpec {
   return { path: full, kind: 'file', type, size: stat.size }
 }
 
-/** Reads and validates every input into one typed object; throws InputError naming the first bad one. */
+/**
+ * Reads and validates every input into one typed object. Throws an InputError naming the bad
+ * input, or InputErrors naming each of them when there are several.
+ */
 export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const command = choice('command', COMMANDS, 'deploy')
-  const appName = input('app-name')
-  if (!appName) throw new InputError('app-name', 'required; give the name of the App Service app.')
-  if (!NAME.test(appName))
-    throw new InputError(
-      'app-name',
-      `'${appName}' is not a valid App Service name; use 2-60 letters, digits and hyphens.`
-    )
+  const errors: InputError[] = []
+  /** Runs one input's checks; a bad input is collected and the run goes on with `fallback`. */
+  function valid<T>(read: () => T, fallback: T): T {
+    try {
+      return read()
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error
+      errors.push(error)
+      return fallback
+    }
+  }
+  const warnings: string[] = []
 
-  const resourceGroup = input('resource-group') || undefined
-  if (resourceGroup && !RESOURCE_GROUP.test(resourceGroup)) {
-    throw new InputError('resource-group', `'${resourceGroup}' is not a valid resource group name.`)
-  }
-  const subscriptionId = input('subscription-id') || env.AZURE_SUBSCRIPTION_ID?.trim() || undefined
-  if (subscriptionId && !GUID.test(subscriptionId)) {
-    throw new InputError(
-      'subscription-id',
-      `'${subscriptionId}' is not a subscription id (a GUID).`
-    )
-  }
+  const command = valid(() => choice('command', COMMANDS, 'deploy'), 'deploy')
+  // With an unknown command, checks that depend on it would only add noise.
+  const commandKnown = errors.length === 0
+  const appName = valid(() => {
+    const name = input('app-name')
+    if (!name) throw new InputError('app-name', 'required; give the name of the App Service app.')
+    if (!NAME.test(name))
+      throw new InputError(
+        'app-name',
+        `'${name}' is not a valid App Service name; use 2-60 letters, digits and hyphens.`
+      )
+    return name
+  }, '')
+
+  const resourceGroup = valid(() => {
+    const name = input('resource-group') || undefined
+    if (name && !RESOURCE_GROUP.test(name)) {
+      throw new InputError(
+        'resource-group',
+        `'${name}' is not a valid resource group name; use 1-90 letters, digits, hyphens, underscores, periods and parentheses, not ending in a period.`
+      )
+    }
+    return name
+  }, undefined)
+  const subscriptionId = valid(() => {
+    const id = input('subscription-id') || env.AZURE_SUBSCRIPTION_ID?.trim() || undefined
+    if (id && !GUID.test(id))
+      throw new InputError('subscription-id', `'${id}' is not a subscription id (a GUID).`)
+    return id
+  }, undefined)
 
   const slotInput = input('slot')
-  const slot = command === 'cleanup' && slotInput === '*' ? '*' : slotName('slot', 'staging', false)
-  const targetSlot = slotName('target-slot', 'production', true)
-  if (slot.toLowerCase() === targetSlot.toLowerCase()) {
-    throw new InputError(
-      'target-slot',
-      `'${targetSlot}' is the same as slot '${slot}'; a slot cannot swap with itself.`
-    )
-  }
+  const slot = valid(
+    () => (command === 'cleanup' && slotInput === '*' ? '*' : slotName('slot', 'staging', false)),
+    'staging'
+  )
+  const targetSlot = valid(() => slotName('target-slot', 'production', true), 'production')
+  valid(() => {
+    if (slot.toLowerCase() === targetSlot.toLowerCase()) {
+      throw new InputError(
+        'target-slot',
+        `'${targetSlot}' is the same as slot '${slot}'; a slot cannot swap with itself.`
+      )
+    }
+  }, undefined)
 
-  const teardown = choice('teardown', TEARDOWNS, 'none')
-  if (command === 'cleanup' && teardown === 'none') {
-    throw new InputError('teardown', `'none' does nothing for command cleanup; use stop or delete.`)
-  }
-  const swap = bool('swap', true)
-  const swapPreview = bool('swap-preview', false)
-  if (swapPreview && !swap && command === 'deploy') {
-    throw new InputError(
-      'swap-preview',
-      `'true' contradicts swap 'false'; a preview is part of a swap. Set swap-preview to false, or swap to true.`
-    )
-  }
+  // cleanup without teardown stops idle slots: stop is the reversible one (see action.yml).
+  const teardown = valid(
+    () => choice('teardown', TEARDOWNS, command === 'cleanup' ? 'stop' : 'none'),
+    'none'
+  )
+  valid(() => {
+    if (command === 'cleanup' && teardown === 'none')
+      throw new InputError(
+        'teardown',
+        `'none' does nothing for command cleanup; use stop or delete (or leave it empty for stop).`
+      )
+  }, undefined)
+  const swap = valid(() => bool('swap', true), true)
+  const swapPreview = valid(() => {
+    const preview = bool('swap-preview', false)
+    if (preview && !swap && command === 'deploy') {
+      throw new InputError(
+        'swap-preview',
+        `'true' contradicts swap 'false'; a preview is part of a swap. Set swap-preview to false, or swap to true.`
+      )
+    }
+    return preview
+  }, false)
 
   const clientId = input('client-id') || undefined
   const tenantId = input('tenant-id') || undefined
-  if (Boolean(clientId) !== Boolean(tenantId)) {
-    throw new InputError(
-      clientId ? 'tenant-id' : 'client-id',
-      'client-id and tenant-id go together for OIDC login; give both or neither.'
-    )
-  }
+  valid(() => {
+    if (Boolean(clientId) !== Boolean(tenantId)) {
+      throw new InputError(
+        clientId ? 'tenant-id' : 'client-id',
+        'client-id and tenant-id go together for OIDC login; give both or neither.'
+      )
+    }
+  }, undefined)
   for (const [name, value] of [
     ['client-id', clientId],
     ['tenant-id', tenantId]
   ] as const) {
-    if (value && !GUID.test(value)) throw new InputError(name, `'${value}' is not a GUID.`)
+    valid(() => {
+      if (value && !GUID.test(value)) throw new InputError(name, `'${value}' is not a GUID.`)
+    }, undefined)
   }
 
-  let version = input('version') || undefined
-  if (command === 'deploy') version ??= env.GITHUB_SHA?.trim() || undefined
-  if (command === 'deploy' && !version)
-    throw new InputError('version', 'empty and GITHUB_SHA is not set; give a label for this build.')
-  if (version && (version.length > 200 || /[\r\n]/.test(version))) {
-    throw new InputError('version', 'must be one line of at most 200 characters.')
-  }
+  const version = valid(() => {
+    let label = input('version') || undefined
+    if (command === 'deploy') label ??= env.GITHUB_SHA?.trim() || undefined
+    if (command === 'deploy' && !label)
+      throw new InputError(
+        'version',
+        'empty and GITHUB_SHA is not set; give a label for this build.'
+      )
+    if (label && (label.length > 200 || /[\r\n]/.test(label))) {
+      throw new InputError('version', 'must be one line of at most 200 characters.')
+    }
+    return label
+  }, undefined)
 
   const smoke = {
-    checks: parseSmokeUrls(core.getInput('smoke-urls')),
-    timeoutMs: duration('smoke-timeout', '120'),
-    intervalMs: duration('smoke-interval', '5', 100)
+    checks: valid(() => parseSmokeUrls(core.getInput('smoke-urls')), []),
+    timeoutMs: valid(() => duration('smoke-timeout', '120', 0, MAX_TIMER_MS), 120_000),
+    intervalMs: valid(() => duration('smoke-interval', '5', 100, MAX_TIMER_MS), 5_000)
   }
-  const timeoutMs = duration('timeout', '30m', 10_000)
-  const olderThanMs = duration('older-than', '24h')
-  const pkg = command === 'deploy' ? packageSpec(env.GITHUB_WORKSPACE || process.cwd()) : undefined
+  const timeoutMs = valid(() => duration('timeout', '30m', 10_000, MAX_TIMER_MS), 1_800_000)
+  if (input('smoke-timeout') && smoke.timeoutMs > timeoutMs)
+    warnings.push(
+      `smoke-timeout (${formatDuration(smoke.timeoutMs)}) is longer than timeout (${formatDuration(timeoutMs)}), which bounds the whole run: smoke checks end at timeout. Lower smoke-timeout or raise timeout.`
+    )
+  const olderThanMs = valid(() => duration('older-than', '24h'), 86_400_000)
+  const pkg =
+    command === 'deploy' && commandKnown
+      ? valid(() => packageSpec(env.GITHUB_WORKSPACE || process.cwd()), undefined)
+      : undefined
+  if (command !== 'deploy' && input('package'))
+    warnings.push(
+      `package '${input('package')}' is ignored: command ${command} deploys nothing (only deploy uploads a package).`
+    )
 
   const keepWarmText = input('keep-warm')
-  const keepWarmMs = keepWarmText ? duration('keep-warm', '0', 1000) : undefined
-  if (keepWarmMs !== undefined && teardown === 'delete' && command !== 'cleanup') {
-    throw new InputError(
-      'keep-warm',
-      `'${keepWarmText}' contradicts teardown 'delete', which removes the previous version at once; use teardown none or stop (cleanup stops it after the window).`
-    )
-  }
-  const canary = parseCanary(core.getInput('canary'))
-  if (canary.length && command === 'deploy' && !swap) {
-    throw new InputError(
-      'canary',
-      `a canary is part of a swap, and swap is 'false'. Leave canary empty, or set swap to true.`
-    )
-  }
-  const canaryDwellMs = canary.reduce((sum, step) => sum + step.dwellMs, 0)
-  if (canaryDwellMs >= timeoutMs) {
-    throw new InputError(
-      'canary',
-      `its dwell times add up to ${canaryDwellMs / 1000} s, which does not fit in timeout (${timeoutMs / 1000} s); shorten the steps or raise timeout.`
-    )
-  }
+  const keepWarmMs = valid(() => {
+    const ms = keepWarmText ? duration('keep-warm', '0', 1000) : undefined
+    if (ms !== undefined && teardown === 'delete' && command !== 'cleanup') {
+      throw new InputError(
+        'keep-warm',
+        `'${keepWarmText}' contradicts teardown 'delete', which removes the previous version at once; use teardown none or stop (cleanup stops it after the window).`
+      )
+    }
+    return ms
+  }, undefined)
+  const canary = valid(() => {
+    const steps = parseCanary(core.getInput('canary'))
+    for (const step of steps)
+      if (step.dwellMs > MAX_TIMER_MS)
+        throw new InputError(
+          'canary',
+          `a dwell of ${formatDuration(step.dwellMs)} is longer than a timer can hold; use at most ${formatDuration(MAX_TIMER_MS)}.`
+        )
+    if (steps.length && command === 'deploy' && !swap) {
+      throw new InputError(
+        'canary',
+        `a canary is part of a swap, and swap is 'false'. Leave canary empty, or set swap to true.`
+      )
+    }
+    const canaryDwellMs = steps.reduce((sum, step) => sum + step.dwellMs, 0)
+    if (canaryDwellMs >= timeoutMs) {
+      throw new InputError(
+        'canary',
+        `its dwell times add up to ${canaryDwellMs / 1000} s, which does not fit in timeout (${timeoutMs / 1000} s); shorten the steps or raise timeout.`
+      )
+    }
+    return steps
+  }, [])
 
-  const environment = input('environment') || undefined
-  if (environment && (environment.length > 255 || /[\r\n]/.test(environment))) {
-    throw new InputError(
-      'environment',
-      `must be one line of at most 255 characters (a GitHub environment name such as production), or empty for no GitHub deployment.`
-    )
-  }
+  const environment = valid(() => {
+    const name = input('environment') || undefined
+    if (name && (name.length > 255 || /[\r\n]/.test(name))) {
+      throw new InputError(
+        'environment',
+        `must be one line of at most 255 characters (a GitHub environment name such as production), or empty for no GitHub deployment.`
+      )
+    }
+    return name
+  }, undefined)
   const githubToken = input('github-token') || undefined
-  if (environment && !githubToken) {
-    throw new InputError(
-      'github-token',
-      `empty while environment is '${environment}'; leave it at its default (\${{ github.token }}) or give a token with deployments: write.`
-    )
-  }
+  valid(() => {
+    if (environment && !githubToken) {
+      throw new InputError(
+        'github-token',
+        `empty while environment is '${environment}'; leave it at its default (\${{ github.token }}) or give a token with deployments: write.`
+      )
+    }
+  }, undefined)
   if (githubToken) core.setSecret(githubToken)
 
-  return {
+  const settings: Settings = {
     command,
     appName,
     resourceGroup,
@@ -429,20 +589,28 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     smoke,
     swap,
     swapPreview,
-    rollbackOnFailure: bool('rollback-on-failure', true),
+    rollbackOnFailure: valid(() => bool('rollback-on-failure', true), true),
     teardown,
-    createSlot: bool('create-slot', true),
+    createSlot: valid(() => bool('create-slot', true), true),
     olderThanMs,
     timeoutMs,
     clientId,
     tenantId,
-    dryRun: bool('dry-run', false),
+    dryRun: valid(() => bool('dry-run', false), false),
     allowSettingsDrift: parseNameList(core.getInput('allow-settings-drift')),
     keepWarmMs,
-    deleteUnowned: bool('delete-unowned', false),
+    deleteUnowned: valid(() => bool('delete-unowned', false), false),
     canary,
     environment,
     githubToken,
-    gates: getGateSettings(timeoutMs, core.getInput, canary.length > 0)
+    // A bad gate input is collected like the others; the fallback is no gates at all.
+    gates: valid(
+      () => getGateSettings(timeoutMs, core.getInput, canary.length > 0),
+      getGateSettings(timeoutMs, () => '')
+    ),
+    warnings
   }
+  if (errors.length === 1) throw errors[0]
+  if (errors.length > 1) throw new InputErrors(errors)
+  return settings
 }

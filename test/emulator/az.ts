@@ -14,7 +14,11 @@ const args = process.argv.slice(2)
 const flag = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined }
 const pad = (n, w = 2) => String(n).padStart(w, '0')
 fs.appendFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'az.log'), JSON.stringify(args) + '\n')
-if (args[0] === 'account' && args[1] === 'get-access-token') {
+if (cfg.mode === 'hang') setInterval(() => undefined, 1 << 30)
+else if (cfg.mode === 'logged-out') {
+  process.stderr.write("ERROR: Please run 'az login' to setup account.\n")
+  process.exit(1)
+} else if (args[0] === 'account' && args[1] === 'get-access-token') {
   const resource = flag('--resource') ?? (flag('--scope') ?? '').replace(/\/\.default$/, '')
   const tenant = flag('--tenant')
   if (tenant && tenant !== cfg.tenantId) {
@@ -31,12 +35,13 @@ if (args[0] === 'account' && args[1] === 'get-access-token') {
   process.stdout.write(JSON.stringify({ accessToken: other ?? cfg.accessToken, expiresOn, expires_on: cfg.expiresOn, subscription: cfg.subscriptionId, tenant: cfg.tenantId, tokenType: 'Bearer' }, null, 2) + '\n')
   process.exit(0)
 }
-if (args[0] === 'account' && args[1] === 'show') {
+else if (args[0] === 'account' && args[1] === 'show') {
   process.stdout.write(JSON.stringify({ environmentName: 'AzureCloud', homeTenantId: cfg.tenantId, id: cfg.subscriptionId, isDefault: true, managedByTenants: [], name: 'emulated', state: 'Enabled', tenantId: cfg.tenantId, user: { name: cfg.clientId, type: 'servicePrincipal' } }, null, 2) + '\n')
   process.exit(0)
+} else {
+  process.stderr.write("ERROR: 'az " + args.join(' ') + "' is not modelled by the staged-swap emulator\n")
+  process.exit(1)
 }
-process.stderr.write("ERROR: 'az " + args.join(' ') + "' is not modelled by the staged-swap emulator\n")
-process.exit(1)
 `
 
 export interface AzConfig {
@@ -47,6 +52,8 @@ export interface AzConfig {
   clientId: string
   /** access tokens for other audiences (e.g. https://api.loganalytics.io), by resource */
   otherTokens?: Record<string, string>
+  /** logged-out: every command fails as az does without a session; hang: never answers. */
+  mode?: 'logged-in' | 'logged-out' | 'hang'
 }
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`

@@ -7,6 +7,8 @@ export type FaultKind =
   /** handle the request (the change is applied), then drop the connection instead of answering */
   | { dropAfter: true }
   | { delayMs: number }
+  /** accept the request and never answer (a proxy or host that hangs) */
+  | { hang: true }
 
 export interface FaultRule {
   service?: Service
@@ -58,5 +60,6 @@ export function describeFault(k: FaultKind): string {
   if ('status' in k) return `status ${k.status}`
   if ('drop' in k) return 'drop'
   if ('dropAfter' in k) return 'drop after apply'
+  if ('hang' in k) return 'hang'
   return `delay ${k.delayMs}ms`
 }

@@ -127,6 +127,11 @@ export async function startProxy(deps: ProxyDeps): Promise<ProxyServer> {
         rawOf.get(s)?.destroy()
         return
       }
+      if ('hang' in k) {
+        // Accepted, never answered: the socket stays open until the client gives up.
+        req.resume()
+        return
+      }
       if ('status' in k) {
         req.resume()
         const headers: Record<string, string | number> = {}
