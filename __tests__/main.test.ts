@@ -5,10 +5,11 @@ import * as core from '../__fixtures__/core.js'
 
 const login = jest.fn()
 jest.unstable_mockModule('@actions/core', () => core)
+const auth = await import('../src/azure/auth.js')
 jest.unstable_mockModule('../src/azure/auth.js', () => ({
+  ...auth,
   login,
-  cliSubscription: jest.fn(),
-  ARM_SCOPE: 'x'
+  cliSubscription: jest.fn()
 }))
 
 const { run } = await import('../src/run/main.js')

@@ -490,7 +490,7 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const version = valid(() => {
     let label = input('version') || undefined
     if (command === 'deploy') label ??= env.GITHUB_SHA?.trim() || undefined
-    if (command === 'deploy' && !label)
+    if (command === 'deploy' && commandKnown && !label)
       throw new InputError(
         'version',
         'empty and GITHUB_SHA is not set; give a label for this build.'
