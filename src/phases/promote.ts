@@ -20,6 +20,7 @@ import {
   backoffDelay,
   describeError,
   isTransient,
+  retryAfterOfError,
   sleep,
   UnsureOutcomeError
 } from '../azure/retry-helper.js'
@@ -130,7 +131,8 @@ async function swapAndVerify(
         `after the swap, ${s.targetSlot} records version ${label(now)}, expected ${label(expectTarget)}`
       )
     }
-    const delay = backoffDelay(attempt, 1000, 15_000)
+    // Retry-After is the service's word on when to come back: never sooner.
+    const delay = backoffDelay(attempt, 1000, 15_000, retryAfterOfError(failure))
     const retriable = failure instanceof UnsureOutcomeError || isTransient(failure, true)
     if (!retriable || attempt >= 8 || bound.stop.aborted || Date.now() + delay > bound.deadline)
       throw failure

@@ -76,6 +76,8 @@ async function execute(settings: Settings, report: Report, cancel: AbortSignal):
     kudu: createSender(credential),
     web: createSender()
   }
+  /** The lock claim last written (or about to be), confirmed or not: released in every exit path. */
+  let claim: { resourceId: string; value: string } | undefined
   try {
     if (needsLock(settings)) {
       // Every check a command makes before its first change runs first as a dry run, so that bad
@@ -113,9 +115,13 @@ async function execute(settings: Settings, report: Report, cancel: AbortSignal):
           owner: lockOwner(),
           holdMs: settings.timeoutMs + RESCUE_MS + 60_000,
           signal: ctx.signal,
-          deadline
+          deadline,
+          onClaim: written => {
+            // Saved before the write: a kill between the write and its confirmation leaves it to the post step.
+            claim = written
+            saveLock(written)
+          }
         })
-        saveLock({ resourceId, value: ctx.lock.value })
         handle.note(`held until ${new Date(ctx.lock.expiresAt).toISOString()}`)
       })
     }
@@ -131,9 +137,10 @@ async function execute(settings: Settings, report: Report, cancel: AbortSignal):
       )
     throw error
   } finally {
-    if (ctx.lock) {
-      // Released even after a cancel or timeout: on its own short bound, not the run's signal.
-      const released = await releaseLock(ctx.arm, ctx.lock, AbortSignal.timeout(30_000)).catch(
+    if (claim) {
+      // Released even after a cancel or timeout: on its own short bound, not the run's signal; a
+      // claim never confirmed too (releaseLock removes the tag only while it holds this value).
+      const released = await releaseLock(ctx.arm, claim, AbortSignal.timeout(30_000)).catch(
         (error: unknown) => {
           core.warning(
             `Could not release the lock on the app (${describeError(error)}); the post step tries again, and it expires by itself.`

@@ -1,0 +1,125 @@
+// Issue 11, the swap side, end to end through dist/index.js: re-sends honour Retry-After (item 11),
+// the lock claim never leaks (item 7), the post step knows every swap in flight, the swap back
+// included (item 4), and a swap whose outcome is unknown is reported as such (item 12).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { startEmulator, type Emulator } from '../test/emulator/index.js'
+import { serves, shopApp, SMOKE } from '../test/apps.js'
+import { site, zipFile } from '../test/packages.js'
+import { errors, postEnv, runAction } from '../test/run-action.js'
+
+const LOCK = 'staged-swap-lock'
+let emu: Emulator
+
+beforeAll(async () => {
+  emu = await startEmulator({ delays: { lroMs: 100, kuduDeployMs: 100 }, retryAfterSeconds: 0 })
+})
+afterAll(async () => {
+  await emu.close()
+})
+
+const lockTag = (app: string): string | undefined =>
+  emu.state.sites.get(app)!.slots.get('production')!.tags[LOCK]
+
+const swapPosts = (app: string, since: number) =>
+  emu.requests
+    .slice(since)
+    .filter(
+      r =>
+        r.service === 'arm' &&
+        r.path.includes(`/sites/${app}/`) &&
+        r.path.split('?')[0].endsWith('/slotsswap')
+    )
+
+const inputs = async (app: string, version = 'v2'): Promise<Record<string, string>> => ({
+  'app-name': app,
+  package: await zipFile(site(version)),
+  version,
+  ...SMOKE
+})
+
+describe('swap safety (issue 11)', () => {
+  it('re-sends a swap that answered 503 only after its Retry-After', async () => {
+    const app = shopApp(emu)
+    const since = emu.requests.length
+    emu.fault({
+      service: 'arm',
+      method: 'POST',
+      path: new RegExp(`/sites/${app}/slots/staging/slotsswap`),
+      kind: { status: 503, retryAfter: 2 }
+    })
+    try {
+      const run = await runAction(emu, await inputs(app))
+      expect(errors(run)).toEqual([])
+      expect(run.outputs.result).toBe('success')
+      const posts = swapPosts(app, since)
+      expect(posts).toHaveLength(2)
+      expect(posts[0].fault).toBeDefined()
+      // Retry-After: 2 → the second swap is sent no sooner than 2 s after the first.
+      expect(posts[1].time - posts[0].time).toBeGreaterThanOrEqual(2000)
+      expect(await serves(emu, app, 'production')).toBe('v2')
+    } finally {
+      emu.clearFaults()
+    }
+  })
+})
+
+const tagCalls = (app: string, since: number) =>
+  emu.requests
+    .slice(since)
+    .filter(
+      r =>
+        r.service === 'arm' &&
+        r.path.includes(`/sites/${app}/providers/Microsoft.Resources/tags/default`)
+    )
+
+describe('lock claim (issue 11 item 7)', () => {
+  it('killed between writing its claim and confirming it: the post step releases the claim', async () => {
+    const app = shopApp(emu)
+    const since = emu.requests.length
+    // Killed as soon as the claim is written: the confirming read comes at least 250 ms later.
+    const main = await runAction(emu, await inputs(app), {
+      killWhen: () => tagCalls(app, since).some(r => r.method === 'PATCH' && r.status === 200)
+    })
+    expect(main.signal).toBe('SIGKILL')
+    expect(lockTag(app)).toBeDefined()
+    const post = await runAction(emu, await inputs(app), { env: postEnv(main) })
+    expect(errors(post)).toEqual([])
+    expect(post.code).toBe(0)
+    expect(lockTag(app)).toBeUndefined()
+    expect(swapPosts(app, since)).toHaveLength(0)
+    expect(await serves(emu, app, 'production')).toBe('v1')
+  })
+
+  it('the read confirming the claim fails: the run fails and releases its claim', async () => {
+    const app = shopApp(emu)
+    const since = emu.requests.length
+    emu.fault({
+      service: 'arm',
+      method: 'GET',
+      path: new RegExp(`/sites/${app}/providers/Microsoft\\.Resources/tags/default`),
+      nth: 2,
+      kind: {
+        status: 409,
+        body: { error: { code: 'Conflict', message: 'the tag is not supported here' } }
+      }
+    })
+    try {
+      const run = await runAction(emu, await inputs(app))
+      expect(run.code).toBe(1)
+      expect(errors(run)).toHaveLength(1)
+      expect(tagCalls(app, since).map(r => `${r.method} ${r.status}`)).toEqual([
+        'GET 200',
+        'PATCH 200',
+        'GET 409',
+        'GET 200',
+        'PATCH 200'
+      ])
+      expect(lockTag(app)).toBeUndefined()
+      expect(await serves(emu, app, 'production')).toBe('v1')
+      const post = await runAction(emu, await inputs(app), { env: postEnv(run) })
+      expect(post.stdout).toContain('nothing left to finish')
+    } finally {
+      emu.clearFaults()
+    }
+  })
+})
