@@ -123,3 +123,50 @@ describe('lock claim (issue 11 item 7)', () => {
     }
   })
 })
+
+/** Healthy only with the staging database: passes in the slot, fails once swapped into production. */
+const fragile = (version: string) =>
+  site(version, {
+    'routes.json': JSON.stringify({
+      '/health': { body: 'healthy', requireSettings: { DB: 'staging-db' } },
+      '/version': { body: version }
+    })
+  })
+
+describe('swaps in flight (issue 11 item 4)', () => {
+  it('cancelled during a swap back that outlasts the runner grace: the post step waits for it and sends no swap', async () => {
+    const app = shopApp(emu)
+    const since = emu.requests.length
+    // Each swap takes 12 s, longer than the runner's whole grace (SIGINT, SIGTERM 7.5 s, kill 10 s).
+    emu.delays.swapMs = 12_000
+    try {
+      const main = await runAction(
+        emu,
+        { ...(await inputs(app)), package: await zipFile(fragile('v2')) },
+        { cancelWhen: () => swapPosts(app, since).filter(r => r.status === 202).length >= 2 }
+      )
+      expect(main.signal).toBe('SIGKILL')
+      // The swap back still runs when the post step starts: production records v2 until it lands.
+      expect(emu.state.sites.get(app)!.swapInProgress).not.toBeNull()
+      const post = await runAction(emu, await inputs(app), { env: postEnv(main) })
+      expect(errors(post)).toEqual([])
+      expect(post.code).toBe(0)
+      expect(post.stdout).toMatch(/2 swap requests sent \(swap, swap-back\)/)
+      expect(post.stdout).toMatch(/production serves v1: no swap to undo/)
+      expect(swapPosts(app, since)).toHaveLength(2)
+      expect(emu.state.sites.get(app)!.swapInProgress).toBeNull()
+      expect(await serves(emu, app, 'production')).toBe('v1')
+      expect(await serves(emu, app, 'staging')).toBe('v2')
+      expect(lockTag(app)).toBeUndefined()
+      // The main step recorded both requests, with their direction.
+      const state = JSON.parse(main.state.swap)
+      expect(state.pending).toBe(true)
+      expect(state.operations.map((op: { direction: string }) => op.direction)).toEqual([
+        'swap',
+        'swap-back'
+      ])
+    } finally {
+      emu.delays.swapMs = undefined
+    }
+  })
+})

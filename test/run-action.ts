@@ -45,6 +45,11 @@ export interface RunOptions {
   /** Kill the process as soon as this returns true (checked every 10 ms). */
   killWhen?: () => boolean
   cwd?: string
+  /**
+   * The runner's cancel as soon as this returns true (checked every 10 ms): SIGINT, SIGTERM 7.5 s
+   * later, SIGKILL 2.5 s after that.
+   */
+  cancelWhen?: () => boolean
 }
 
 /** Parses GITHUB_OUTPUT's `name<<delimiter` blocks (and plain `name=value` lines). */
@@ -114,12 +119,23 @@ export async function runAction(
   const watcher = options.killWhen
     ? setInterval(() => options.killWhen!() && child.kill('SIGKILL'), 10)
     : undefined
+  let cancelled = false
+  const canceller = options.cancelWhen
+    ? setInterval(() => {
+        if (cancelled || !options.cancelWhen!()) return
+        cancelled = true
+        child.kill('SIGINT')
+        timers.push(setTimeout(() => child.kill('SIGTERM'), 7500))
+        timers.push(setTimeout(() => child.kill('SIGKILL'), 10_000))
+      }, 10)
+    : undefined
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve =>
     child.on('close', (c, s) => resolve([c, s]))
   )
   timers.forEach(clearTimeout)
   clearTimeout(killer)
   clearInterval(watcher)
+  clearInterval(canceller)
   const run: ActionRun = {
     code,
     signal,

@@ -26,7 +26,13 @@ import {
 } from '../azure/retry-helper.js'
 import { smoke, type SmokeReport } from './smoke.js'
 import { assertLockHeld } from './lock.js'
-import { savePreview, saveSwap } from '../model/state-helper.js'
+import {
+  savePreview,
+  saveSwap,
+  saveSwapAccepted,
+  saveSwapSent,
+  type SwapOperation
+} from '../model/state-helper.js'
 import { label, recordOf, sameRecord, type VersionRecord } from '../model/versions.js'
 import { swapPlanPhase } from './swap-plan.js'
 import { warmupPhase } from './warmup.js'
@@ -112,15 +118,18 @@ async function swapAndVerify(
   ctx: RunContext,
   t: Target,
   expectTarget: VersionRecord,
-  options: CallOptions & { onAccepted?: (operationUrl: string | undefined) => void },
-  bound: { stop: AbortSignal; deadline: number }
+  options: CallOptions,
+  bound: { stop: AbortSignal; deadline: number; direction: SwapOperation['direction'] }
 ): Promise<void> {
   const { settings: s } = ctx
   for (let attempt = 1; ; attempt++) {
     if (bound.stop.aborted) throw bound.stop.reason
     let failure: unknown
     try {
-      await swapSlots(t.app, s.slot, s.targetSlot, options)
+      // Every request is recorded before it goes out, and its operation once accepted: the post
+      // step must know each swap that may still run, this one's direction included.
+      saveSwapSent(bound.direction)
+      await swapSlots(t.app, s.slot, s.targetSlot, { ...options, onAccepted: saveSwapAccepted })
     } catch (error) {
       failure = error
     }
@@ -216,13 +225,11 @@ export async function promote(
   saveSwap({ pending: true, slot: s.slot, targetSlot: s.targetSlot, incoming, outgoing })
   try {
     await phase(report, `Swap ${s.slot} → ${s.targetSlot}`, async handle => {
-      await swapAndVerify(
-        ctx,
-        t,
-        incoming,
-        { ...armRescue, onAccepted: operationUrl => saveSwap({ pending: true, operationUrl }) },
-        { stop: ctx.signal, deadline: ctx.deadline }
-      )
+      await swapAndVerify(ctx, t, incoming, armRescue, {
+        stop: ctx.signal,
+        deadline: ctx.deadline,
+        direction: 'swap'
+      })
       handle.note(
         `${s.targetSlot} now serves ${label(incoming)}; ${s.slot} holds ${label(outgoing)}`
       )
@@ -264,7 +271,11 @@ export async function promote(
       return
     }
     await phase(report, `Swap back ${s.slot} ↔ ${s.targetSlot}`, async handle => {
-      await swapAndVerify(ctx, t, outgoing, armRescue, { stop: rescue, deadline: rescueEnd })
+      await swapAndVerify(ctx, t, outgoing, armRescue, {
+        stop: rescue,
+        deadline: rescueEnd,
+        direction: 'swap-back'
+      })
       handle.note(`${s.targetSlot} serves ${label(outgoing)} again`)
     })
     saveSwap({ pending: false })
