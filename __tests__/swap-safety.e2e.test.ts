@@ -170,3 +170,45 @@ describe('swaps in flight (issue 11 item 4)', () => {
     }
   })
 })
+
+describe('honest messages (issue 11 item 12)', () => {
+  it('a swap whose answer was lost and whose result cannot be read back is reported as unknown', async () => {
+    const app = shopApp(emu)
+    const since = emu.requests.length
+    const swapSent = () => swapPosts(app, since).length > 0
+    // ARM applies the swap but the answer is lost; then production's settings cannot be read.
+    emu.fault({
+      service: 'arm',
+      method: 'POST',
+      path: new RegExp(`/sites/${app}/slots/staging/slotsswap`),
+      kind: { dropAfter: true }
+    })
+    emu.fault({
+      service: 'arm',
+      method: 'POST',
+      path: new RegExp(`/sites/${app}/config/appsettings/list`),
+      times: 1000,
+      when: swapSent,
+      kind: { status: 409, body: { error: { code: 'Conflict', message: 'not supported now' } } }
+    })
+    let main
+    try {
+      main = await runAction(emu, await inputs(app))
+    } finally {
+      emu.clearFaults()
+    }
+    expect(main.code).toBe(1)
+    expect(errors(main)).toHaveLength(1)
+    expect(errors(main)[0]).toMatch(/outcome of the swap into production is unknown/)
+    expect(errors(main)[0]).not.toMatch(/did not happen|Production was not changed/)
+    // It did happen: once the swap lands, production serves the build that never passed smoke there.
+    for (let i = 0; i < 50 && emu.state.sites.get(app)!.swapInProgress; i++)
+      await new Promise(resolve => setTimeout(resolve, 100))
+    expect(await serves(emu, app, 'production')).toBe('v2')
+    const post = await runAction(emu, await inputs(app), { env: postEnv(main) })
+    expect(errors(post)).toEqual([])
+    expect(post.stdout).toMatch(/serves v2, which never passed smoke there; swapping v1 back/)
+    expect(await serves(emu, app, 'production')).toBe('v1')
+    expect(lockTag(app)).toBeUndefined()
+  })
+})

@@ -242,6 +242,13 @@ export async function promote(
       if (!open) {
         saveSwap({ pending: false })
         if (s.swapPreview) await cancelPreview(ctx, t.app).catch(() => undefined)
+      } else {
+        // Never "did not happen": a swap may be running, or have landed where nobody could read.
+        report.swapUnknown = true
+        throw new Error(
+          `The outcome of the swap into ${s.targetSlot} is unknown (${describeError(error)}): ${now ? `${s.targetSlot} still recorded ${label(now)} when last read, but the swap may still be running` : `${s.targetSlot} could not be read back, so it may serve ${label(incoming)}`}. The post step checks ${s.targetSlot} again and swaps ${label(outgoing)} back if it serves ${label(incoming)}; check what ${s.targetSlot} serves (see the summary) and use command: rollback if needed.`,
+          { cause: error }
+        )
       }
       throw new Error(
         `The swap into ${s.targetSlot} did not happen (${describeError(error)}); ${s.targetSlot} ${now ? `still serves ${label(now)}` : 'could not be read back'}.${warmup?.advice ? ` Warm-up preflight: ${warmup.advice}.` : ''}`,

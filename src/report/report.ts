@@ -66,6 +66,8 @@ export interface Report {
   rollbackTarget?: { version?: string; healthy: boolean; detail?: string }
   /** ISO time until which the slot keeps the previous version running (keep-warm). */
   keepWarmUntil?: string
+  /** A swap was sent and whether it took effect is not known (the post step checks it again). */
+  swapUnknown?: boolean
 }
 
 export function newReport(

@@ -188,7 +188,7 @@ export async function run(): Promise<void> {
     report.message =
       error instanceof InputError
         ? error.message
-        : `${describeError(error)}${report.swapped ? ` The swap into ${report.targetSlot} happened and its outcome is not verified: check what it serves (see the summary) and use command: rollback if needed.` : report.rolledBack ? '' : ' Production was not changed by this run.'}`
+        : `${describeError(error)}${report.swapped ? ` The swap into ${report.targetSlot} happened and its outcome is not verified: check what it serves (see the summary) and use command: rollback if needed.` : report.rolledBack || report.swapUnknown ? '' : ' Production was not changed by this run.'}`
   }
   setOutputs(report)
   await finishDeployment(tracker, report)
