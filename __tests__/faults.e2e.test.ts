@@ -210,7 +210,9 @@ describe('fault injection', () => {
             'smoke-urls': '/health status=200 contains=healthy',
             'smoke-interval': '0.2',
             'smoke-timeout': '3',
-            timeout: `${TIMEOUT_S}s`
+            timeout: `${TIMEOUT_S}s`,
+            // Emulated swaps take 0.1 s: reserve 2 × 2 s + smoke-timeout before the swap.
+            'swap-duration': '2s'
           }
           const run = await runAction(emu, inputs, { killAfterMs: TIMEOUT_S * 1000 + 60_000 })
           // The runner then runs the post step (post-if: always()) with the main step's state.

@@ -212,3 +212,65 @@ describe('honest messages (issue 11 item 12)', () => {
     expect(lockTag(app)).toBeUndefined()
   })
 })
+
+describe('time reserved for the end of the run (issue 11 item 5)', () => {
+  it('refuses to start a swap that, with production smoke and a swap back, does not fit in what is left of timeout', async () => {
+    const app = shopApp(emu)
+    const since = emu.requests.length
+    const run = await runAction(emu, {
+      ...(await inputs(app)),
+      timeout: '20s',
+      'smoke-timeout': '15',
+      'swap-duration': '5s'
+    })
+    expect(run.code).toBe(1)
+    expect(errors(run)).toHaveLength(1)
+    expect(errors(run)[0]).toMatch(
+      /Not starting the swap: .* left of timeout \(20\.0 s\), but the swap \(swap-duration 5\.0 s\), smoke in production \(smoke-timeout 15\.0 s\) and a swap back need 25\.0 s\. production was not changed.*Raise timeout/
+    )
+    expect(run.outputs).toMatchObject({
+      result: 'failed',
+      swapped: 'false',
+      'deployed-version': 'v1'
+    })
+    expect(swapPosts(app, since)).toHaveLength(0)
+    expect(await serves(emu, app, 'production')).toBe('v1')
+    expect(lockTag(app)).toBeUndefined()
+  })
+
+  it('a deadline that falls during production smoke swaps back without blaming the build', async () => {
+    const app = shopApp(emu)
+    // The swap takes 12 s where swap-duration allowed 2 s; production's /health then answers late,
+    // so the run's timeout expires while production smoke still waits.
+    emu.delays.swapMs = 12_000
+    emu.fault({
+      service: 'site',
+      path: '/health',
+      times: 1000,
+      when: () => serveRecord(app) === 'v2',
+      kind: { delayMs: 20_000 }
+    })
+    try {
+      const run = await runAction(emu, {
+        ...(await inputs(app)),
+        timeout: '20s',
+        'smoke-timeout': '10',
+        'swap-duration': '2s'
+      })
+      expect(run.code).toBe(1)
+      expect(run.outputs).toMatchObject({ result: 'rolled-back', 'deployed-version': 'v1' })
+      expect(errors(run)[0]).toMatch(
+        /was still in smoke in production when the run's timeout \(20\.0 s\) expired and was swapped back.*not proven unhealthy: raise timeout/
+      )
+      expect(errors(run)[0]).not.toMatch(/Fix the build/)
+      emu.clearFaults()
+      expect(await serves(emu, app, 'production')).toBe('v1')
+    } finally {
+      emu.clearFaults()
+      emu.delays.swapMs = undefined
+    }
+  })
+})
+
+const serveRecord = (app: string): string | undefined =>
+  emu.state.sites.get(app)!.slots.get('production')!.appSettings.STAGED_SWAP_VERSION

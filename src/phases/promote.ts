@@ -35,6 +35,7 @@ import {
 } from '../model/state-helper.js'
 import { label, recordOf, sameRecord, type VersionRecord } from '../model/versions.js'
 import { swapPlanPhase } from './swap-plan.js'
+import { formatDuration } from '../settings/duration.js'
 import { warmupPhase } from './warmup.js'
 import { runCanary } from './canary.js'
 import { keepWarm, recordSwapPhase } from './swap-record.js'
@@ -67,6 +68,20 @@ export async function resolveTarget(ctx: RunContext): Promise<Target> {
     `App '${app.name}' in resource group '${app.resourceGroup}': ${s.targetSlot} at ${target.hostName}${slot ? `, ${s.slot} at ${slot.hostName} (${slot.state})` : `, slot '${s.slot}' missing`}.`
   )
   return { app, target, targetSite, slot, slotSite }
+}
+
+/**
+ * What the end of the run needs once the swap starts: the swap (swap-duration), production smoke
+ * (smoke-timeout) and, when that fails, a swap back. Checked before the swap, so that the run's
+ * deadline never falls during production smoke, where it would swap back a build nobody proved bad.
+ */
+export function endReserveMs(s: Pick<RunContext['settings'], 'swapDurationMs' | 'smoke'>): number {
+  return 2 * s.swapDurationMs + s.smoke.timeoutMs
+}
+
+/** True when the signal fired because the run's `timeout` expired (not a cancel). */
+function timedOut(signal: AbortSignal): boolean {
+  return signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError'
 }
 
 /** A smoke phase; a failure is an outcome recorded in the report, not an exception. */
@@ -205,7 +220,8 @@ export async function promote(
       s.canary,
       (name, headers) =>
         smokePhase(ctx, name, t.target.hostName, ctx.signal, ctx.deadline, headers),
-      { signal: ctx.signal, deadline: ctx.deadline }
+      // Dwells end early enough to leave the swap, production smoke and a swap back their time.
+      { signal: ctx.signal, deadline: ctx.deadline - endReserveMs(s) }
     )
     if (!healthy) {
       if (s.swapPreview) await cancelPreview(ctx, t.app)
@@ -213,6 +229,14 @@ export async function promote(
       report.message = `Version ${label(incoming)} failed smoke during the canary (${s.targetSlot} pinned to ${s.slot}); traffic routing was cleared, no swap happened and ${s.targetSlot} serves ${label(outgoing)} to all traffic.`
       return
     }
+  }
+
+  const left = ctx.deadline - Date.now()
+  const reserve = endReserveMs(s)
+  if (left < reserve) {
+    report.result = 'failed'
+    report.message = `Not starting the swap: ${formatDuration(Math.max(0, left))} is left of timeout (${formatDuration(s.timeoutMs)}), but the swap (swap-duration ${formatDuration(s.swapDurationMs)}), smoke in ${s.targetSlot} (smoke-timeout ${formatDuration(s.smoke.timeoutMs)}) and a swap back need ${formatDuration(reserve)}. ${s.targetSlot} was not changed and serves ${label(outgoing)}; ${label(incoming)} waits in ${s.slot}. Raise timeout (or lower swap-duration if this app swaps faster) and run again.`
+    return
   }
 
   // Once ARM may have accepted the swap, protecting production must not depend on the run's
@@ -301,10 +325,18 @@ export async function promote(
           rescueEnd
         )
     report.result = 'rolled-back'
-    const why = ctx.signal.aborted
-      ? `was interrupted during smoke in ${s.targetSlot} (${describeError(ctx.signal.reason)})`
-      : `failed smoke in ${s.targetSlot}`
-    report.message = `Version ${label(incoming)} ${why} and was swapped back; ${s.targetSlot} serves ${label(outgoing)} again${!after ? '' : after.healthy ? ' and passes smoke' : ', which ALSO fails smoke now — investigate the app and its dependencies'}. Fix the build and deploy again.`
+    // Only a finished smoke proves a build bad: a deadline or a cancel mid-smoke proves nothing.
+    const why = timedOut(ctx.signal)
+      ? `was still in smoke in ${s.targetSlot} when the run's timeout (${formatDuration(s.timeoutMs)}) expired`
+      : ctx.signal.aborted
+        ? `was interrupted during smoke in ${s.targetSlot} (${describeError(ctx.signal.reason)})`
+        : `failed smoke in ${s.targetSlot} within smoke-timeout (${formatDuration(s.smoke.timeoutMs)})`
+    const advice = timedOut(ctx.signal)
+      ? `It was not proven unhealthy: raise timeout (and swap-duration, ${formatDuration(s.swapDurationMs)}, if this app's swaps take longer) and deploy again.`
+      : ctx.signal.aborted
+        ? 'It was not proven unhealthy; deploy again when ready.'
+        : `Fix the build and deploy again (raise smoke-timeout if it only needs longer to become healthy).`
+    report.message = `Version ${label(incoming)} ${why} and was swapped back; ${s.targetSlot} serves ${label(outgoing)} again${!after ? '' : after.healthy ? ' and passes smoke' : ', which ALSO fails smoke now — investigate the app and its dependencies'}. ${advice}`
     return
   }
 

@@ -58,6 +58,8 @@ export interface Settings {
   /** GitHub Deployments: the environment to record the run in (undefined: off), and the token. */
   environment?: string
   githubToken?: string
+  /** How long one swap of this app is expected to take: the end of the run reserves two (promote.ts). */
+  swapDurationMs: number
 }
 
 export interface CanaryStep {
@@ -439,6 +441,7 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     deleteUnowned: bool('delete-unowned', false),
     canary,
     environment,
-    githubToken
+    githubToken,
+    swapDurationMs: duration('swap-duration', '2m', 1000)
   }
 }
