@@ -132,7 +132,7 @@ async function execute(settings: Settings, report: Report, cancel: AbortSignal):
       throw new Error(`The run was cancelled ${during}: ${describeError(error)}.`, { cause: error })
     if (timeout.aborted || error instanceof LockTimeoutError)
       throw new Error(
-        `The run hit its timeout (input timeout: ${settings.timeoutMs / 1000} s) ${during}: ${describeError(error)}. Raise timeout if the run needs longer.`,
+        `The run hit its timeout (${settings.timeoutMs / 1000} s) ${during}: ${describeError(error).replace(/\.$/, '')}. That bound is the timeout input: raise it if the run needs longer.`,
         { cause: error }
       )
     throw error
