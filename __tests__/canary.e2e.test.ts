@@ -160,4 +160,44 @@ describe('canary', () => {
     expect(run.outputs.swapped).toBe('false')
     expect(await serves(emu, app, 'production')).toBe('v1')
   }, 120_000)
+
+  it("a build that fails on production's host is caught at 0 %, before any user is routed to it", async () => {
+    const app = shopApp(emu)
+    // Healthy in its slot; fails its checks once reached through production's host (any rule there).
+    emu.fault({
+      service: 'site',
+      path: '/health',
+      times: 10_000,
+      when: () => rules(app).length > 0,
+      kind: { status: 500 }
+    })
+    const running = runAction(emu, {
+      'app-name': app,
+      package: await zipFile(site('v2')),
+      version: 'v2',
+      canary: '10%:1s',
+      ...SMOKE
+    })
+    // Production's users, while the run lasts.
+    const users: string[] = []
+    let done = false
+    void running.finally(() => (done = true))
+    while (!done) {
+      users.push((await emu.serve(app, 'production', '/version')).body)
+      await new Promise(resolve => setTimeout(resolve, 5))
+    }
+    const run = await running
+    emu.clearFaults()
+    expect(run.code).toBe(1)
+    expect(run.outputs).toMatchObject({ result: 'smoke-failed', swapped: 'false' })
+    expect(users.length).toBeGreaterThanOrEqual(50)
+    expect(users.filter(b => b !== 'v1')).toEqual([])
+    // The pinned checks went through production's host (and failed there).
+    const host = production(app).defaultHostName
+    expect(
+      emu.requests.filter(r => r.host === host && r.path.startsWith('/health') && r.fault).length
+    ).toBeGreaterThanOrEqual(1)
+    expect(rules(app)).toEqual([])
+    expect(run.summary).toMatch(/not routed: smoke pinned at 0% failed/)
+  })
 })

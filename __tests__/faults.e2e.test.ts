@@ -210,7 +210,9 @@ describe('fault injection', () => {
             'smoke-urls': '/health status=200 contains=healthy',
             'smoke-interval': '0.2',
             'smoke-timeout': '3',
-            timeout: `${TIMEOUT_S}s`
+            timeout: `${TIMEOUT_S}s`,
+            // Emulated swaps take 0.1 s: reserve 2 × 2 s + smoke-timeout before the swap.
+            'swap-duration': '2s'
           }
           const run = await runAction(emu, inputs, { killAfterMs: TIMEOUT_S * 1000 + 60_000 })
           // The runner then runs the post step (post-if: always()) with the main step's state.
@@ -285,5 +287,152 @@ describe('fault injection', () => {
       )
     },
     RUNS * (TIMEOUT_S * 1000 + 70_000)
+  )
+})
+
+/**
+ * Cancellations at random moments: the runner's cancel (SIGINT, SIGTERM 7.5 s later, kill 2.5 s after
+ * that) or a kill, at a random offset after the run reaches a point — its lock claim, the swap, the
+ * swap back or production smoke — with swaps that take 1.5 s to 12 s (longer than the whole grace),
+ * and builds that pass or fail production smoke. Then the post step, as the runner runs it.
+ */
+const CANCEL_RUNS = Number(process.env.FAULTS_CANCEL_RUNS ?? 8)
+const POINTS = ['lock', 'swap', 'swap-back', 'smoke'] as const
+interface CancelSchedule {
+  swapMs: number
+  build: 'healthy' | 'fragile'
+  point: (typeof POINTS)[number]
+  offsetMs: number
+  how: 'runner' | 'kill'
+}
+const cancelArb: fc.Arbitrary<CancelSchedule> = fc.record({
+  swapMs: fc.constantFrom(1500, 5000, 12_000),
+  build: fc.constantFrom<CancelSchedule['build']>('healthy', 'fragile'),
+  point: fc.constantFrom(...POINTS),
+  offsetMs: fc.integer({ min: 0, max: 3000 }),
+  how: fc.constantFrom<CancelSchedule['how']>('runner', 'kill')
+})
+const cancelFigures = {
+  schedules: 0,
+  pointsHit: {} as Record<string, number>,
+  outcomes: {} as Record<string, number>,
+  post: {} as Record<string, number>
+}
+const bump = (m: Record<string, number>, k: string): void => void (m[k] = (m[k] ?? 0) + 1)
+
+describe('cancellation at random moments', () => {
+  afterAll(() => {
+    console.log(
+      `faults (cancel): seed ${SEED}, ${cancelFigures.schedules} schedules; cancellation points hit ${JSON.stringify(cancelFigures.pointsHit)}; main outcomes ${JSON.stringify(cancelFigures.outcomes)}; post step ${JSON.stringify(cancelFigures.post)}`
+    )
+  })
+
+  it(
+    'after every cancel, production serves a smoke-passed build, no swap runs, no lock is left',
+    async () => {
+      const fragileZip = await zipFile(
+        site('v2', {
+          'routes.json': JSON.stringify({
+            '/health': { body: 'healthy', requireSettings: { DB: 'staging-db' } },
+            '/version': { body: 'v2' }
+          })
+        })
+      )
+      await fc.assert(
+        fc.asyncProperty(cancelArb, async schedule => {
+          cancelFigures.schedules++
+          emu.clearFaults()
+          emu.delays.swapMs = schedule.swapMs
+          const app = shopApp(emu)
+          const since = emu.requests.length
+          const mine = () =>
+            emu.requests.slice(since).filter(r => r.path.includes(`/sites/${app}/`))
+          const swapsSent = () =>
+            mine().filter(r => r.method === 'POST' && r.path.split('?')[0].endsWith('/slotsswap'))
+              .length
+          const reached: Record<CancelSchedule['point'], () => boolean> = {
+            lock: () => mine().some(r => r.method === 'PATCH' && r.path.includes('/tags/default')),
+            swap: () => swapsSent() >= 1,
+            'swap-back': () => swapsSent() >= 2,
+            smoke: () =>
+              emu.state.sites.get(app)!.slots.get('production')!.appSettings.STAGED_SWAP_VERSION ===
+              'v2'
+          }
+          let at: number | undefined
+          const due = () => {
+            if (at === undefined && reached[schedule.point]()) at = Date.now()
+            return at !== undefined && Date.now() >= at + schedule.offsetMs
+          }
+          const inputs = {
+            'app-name': app,
+            package: schedule.build === 'healthy' ? v2zip : fragileZip,
+            version: 'v2',
+            'smoke-urls': '/health status=200 contains=healthy',
+            'smoke-interval': '0.2',
+            'smoke-timeout': '3',
+            'swap-duration': '2s'
+          }
+          const run = await runAction(
+            emu,
+            inputs,
+            schedule.how === 'kill' ? { killWhen: due } : { cancelWhen: due }
+          )
+          const exited = run.signal === null
+          if (at !== undefined) bump(cancelFigures.pointsHit, `${schedule.point} (${schedule.how})`)
+          bump(cancelFigures.outcomes, exited ? (run.outputs.result ?? 'no result') : 'killed')
+          const atMainEnd = await record(app, 'production')
+          const post = await runAction(emu, inputs, { env: postEnv(run) })
+          const inFlight = emu.state.sites.get(app)!.swapInProgress
+          bump(
+            cancelFigures.post,
+            /swapping v1 back/.test(post.stdout)
+              ? 'swapped back'
+              : /Waiting for the (swap|swap-back) operation/.test(post.stdout)
+                ? 'waited for a swap in flight'
+                : /nothing left to finish/.test(post.stdout)
+                  ? 'nothing to do'
+                  : 'checked, no swap'
+          )
+          const prod = await record(app, 'production')
+          const state = run.state.swap ? (JSON.parse(run.state.swap) as { pending?: boolean }) : {}
+          const result = run.outputs.result
+          const checks: Array<[string, boolean]> = [
+            // v2 stands only when it passed smoke in production: a healthy build, swap no longer pending.
+            [
+              'production serves a smoke-passed build',
+              prod.served === 'v1' ||
+                (prod.served === 'v2' && schedule.build === 'healthy' && state.pending === false)
+            ],
+            ['production record = served', prod.recorded === prod.served],
+            ['no swap in flight when the post step ends', inFlight === null],
+            ['post step ok', post.code === 0 && errors(post).length === 0],
+            [
+              'lock released',
+              emu.state.sites.get(app)!.slots.get('production')!.tags['staged-swap-lock'] ===
+                undefined
+            ],
+            // A main step that ended by itself tells the truth about what production served then.
+            [
+              'outputs truthful',
+              !exited ||
+                ((run.code === 0) === (result === 'success') &&
+                  run.outputs.swapped === String(result === 'success') &&
+                  (run.outputs['deployed-version'] === atMainEnd.served ||
+                    (run.outputs['deployed-version'] === '' && result === 'failed')))
+            ]
+          ]
+          const failed = checks.filter(([, pass]) => !pass).map(([name]) => name)
+          if (failed.length) {
+            console.log(
+              `faults (cancel): FAILED ${failed.join(', ')}\nschedule ${JSON.stringify(schedule)}, point reached: ${at !== undefined}, main ${run.signal ?? run.code} ${result}\n${run.stdout.slice(-3000)}\npost:\n${post.stdout.slice(-1500)}\nproduction ${JSON.stringify(prod)} in flight ${inFlight}`
+            )
+          }
+          emu.delays.swapMs = undefined
+          expect(failed).toEqual([])
+        }),
+        { numRuns: CANCEL_RUNS, seed: SEED, endOnFailure: true }
+      )
+    },
+    CANCEL_RUNS * 90_000
   )
 })

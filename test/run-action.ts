@@ -49,6 +49,11 @@ export interface RunOptions {
   cwd?: string
   /** Send this signal once, as soon as `when` returns true (checked every 10 ms). */
   signalWhen?: { when: () => boolean; signal: NodeJS.Signals }
+  /**
+   * The runner's cancel as soon as this returns true (checked every 10 ms): SIGINT, SIGTERM 7.5 s
+   * later, SIGKILL 2.5 s after that.
+   */
+  cancelWhen?: () => boolean
 }
 
 /** Parses GITHUB_OUTPUT's `name<<delimiter` blocks (and plain `name=value` lines). */
@@ -119,15 +124,20 @@ export async function runAction(
     ? setInterval(() => options.killWhen!() && child.kill('SIGKILL'), 10)
     : undefined
   let signalled = false
-  // interruptWhen is the runner's cancel: SIGINT.
+  // interruptWhen is one SIGINT; cancelWhen is the runner's whole cancel sequence.
   const signalWhen =
     options.signalWhen ??
-    (options.interruptWhen && { when: options.interruptWhen, signal: 'SIGINT' as const })
+    (options.interruptWhen && { when: options.interruptWhen, signal: 'SIGINT' as const }) ??
+    (options.cancelWhen && { when: options.cancelWhen, signal: 'SIGINT' as const, cancel: true })
   const signaller = signalWhen
     ? setInterval(() => {
         if (signalled || !signalWhen.when()) return
         signalled = true
         child.kill(signalWhen.signal)
+        if ('cancel' in signalWhen) {
+          timers.push(setTimeout(() => child.kill('SIGTERM'), 7500))
+          timers.push(setTimeout(() => child.kill('SIGKILL'), 10_000))
+        }
       }, 10)
     : undefined
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve =>

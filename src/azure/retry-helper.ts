@@ -180,10 +180,19 @@ export class UnsureOutcomeError extends Error {
   constructor(
     message: string,
     readonly statusCode?: number,
-    options?: { cause?: unknown }
+    options?: { cause?: unknown; retryAfterMs?: number }
   ) {
     super(message, options)
+    this.retryAfterMs = options?.retryAfterMs
   }
+  /** The answer's Retry-After: the earliest moment the swap may be sent again. */
+  readonly retryAfterMs?: number
+}
+
+/** The Retry-After (or retry-after-ms) an error's answer carried, in ms. */
+export function retryAfterOfError(error: unknown): number | undefined {
+  if (error instanceof UnsureOutcomeError) return error.retryAfterMs
+  return retryAfterOf(error)
 }
 
 /** ARM requests that change state on every send: a second swap swaps back. */
@@ -217,7 +226,8 @@ export function noBlindRetryPolicy(): PipelinePolicy {
       if (SDK_RETRIED(response.status)) {
         throw new UnsureOutcomeError(
           `the swap request answered HTTP ${response.status}: ${reasonOf(response.bodyAsText)}`,
-          response.status
+          response.status,
+          { retryAfterMs: retryAfterMs(response.headers.get('retry-after')) }
         )
       }
       return response

@@ -36,7 +36,20 @@ export interface SwapState {
   targetSlot: string
   incoming: VersionRecord
   outgoing: VersionRecord
-  /** ARM's operation URL once the swap was accepted: the post step waits for it to finish. */
+  /** ARM's operation URL of the first swap (older state); `operations` lists every one. */
+  operationUrl?: string
+  /**
+   * Every swap request sent, in order: the swap (and its re-sends) and the swap back. Recorded
+   * before the request goes out, its URL added once ARM accepts it, so the post step waits for each
+   * one and never sends a swap while one runs.
+   */
+  operations?: SwapOperation[]
+}
+
+export interface SwapOperation {
+  /** `swap`: the slot into the target; `swap-back`: the target's previous build back. */
+  direction: 'swap' | 'swap-back'
+  sentAt: string
   operationUrl?: string
 }
 
@@ -90,4 +103,19 @@ let swapState: SwapState | undefined
 export function saveSwap(update: Partial<SwapState> & { pending: boolean }): void {
   swapState = { ...(swapState as SwapState), ...update }
   save('swap', swapState)
+}
+
+/** Records a swap request just before it is sent. */
+export function saveSwapSent(direction: SwapOperation['direction']): void {
+  const operations = [...(swapState?.operations ?? [])]
+  operations.push({ direction, sentAt: new Date().toISOString() })
+  saveSwap({ pending: true, operations })
+}
+
+/** ARM accepted the last swap request sent: its operation URL, for the post step to wait on. */
+export function saveSwapAccepted(operationUrl: string | undefined): void {
+  const operations = [...(swapState?.operations ?? [])]
+  const last = operations.at(-1)
+  if (last) operations[operations.length - 1] = { ...last, operationUrl }
+  saveSwap({ pending: true, operations })
 }

@@ -1,8 +1,10 @@
 // Canary ramp before the swap: App Service traffic routing (`experiments.rampUpRules` in the target's
 // site config) sends a share of the target's traffic to the slot. At each step the target's host is
 // smoked with the `x-ms-routing-name` cookie pinned to the slot (the requests real users in that
-// share get), then the step dwells. Routing is cleared in every outcome before anything else
-// happens: after a swap the slot holds the old build, so a rule left behind would send users to it.
+// share get), then the step dwells. Before the first share, a rule at 0 % lets the same pinned
+// checks run through the target's host while no user is routed to the slot. Routing is cleared in
+// every outcome before anything else happens: after a swap the slot holds the old build, so a rule
+// left behind would send users to it.
 import * as core from '@actions/core'
 import {
   getConfiguration,
@@ -100,6 +102,38 @@ export async function runCanary(
   // From here until the rule is confirmed gone, a killed run leaves the clearing to the post step.
   saveCanary({ targetSlot: c.targetSlot, slot: c.slot, slotHost: c.slotHost })
   try {
+    // First a rule at 0 %: App Service then honours the routing cookie for the slot but routes no
+    // user to it, so the pinned checks run through the target's host before any user sees the build.
+    const unseen = await phase(
+      report,
+      `Canary 0% → ${c.slot} (pinned checks only)`,
+      async handle => {
+        await writeRules(
+          c.app,
+          c.targetSlot,
+          [...others, { actionHostName: c.slotHost, reroutePercentage: 0, name: c.slot }],
+          options
+        )
+        const checked = await smokePinned(
+          `Canary 0%: smoke ${c.targetSlot} pinned to ${c.slot}`,
+          headers
+        )
+        if (!checked.healthy)
+          handle.fail(
+            `smoke of ${c.targetSlot} pinned to ${c.slot} failed before any user was routed`
+          )
+        else handle.note('healthy: no user routed yet')
+        return checked.healthy
+      }
+    )
+    if (!unseen) {
+      const first = record.steps[0]
+      if (first) {
+        first.healthy = false
+        first.detail = 'not routed: smoke pinned at 0% failed'
+      }
+      return false
+    }
     for (const step of record.steps) {
       const ok = await phase(report, `Canary ${step.percent}% → ${c.slot}`, async handle => {
         await writeRules(

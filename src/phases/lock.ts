@@ -78,7 +78,17 @@ export async function readHolder(
 export async function acquireLock(
   arm: WebSiteManagementContext,
   resourceId: string,
-  options: { owner: string; holdMs: number; signal: AbortSignal; deadline: number }
+  options: {
+    owner: string
+    holdMs: number
+    signal: AbortSignal
+    deadline: number
+    /**
+     * Called with each claim just before it is written: from then on a cancel, timeout or failed
+     * read may leave it behind, so the caller records it for release (main's finally, the post step).
+     */
+    onClaim?: (claim: Pick<Lock, 'resourceId' | 'value'>) => void
+  }
 ): Promise<Lock> {
   const { owner, signal, deadline } = options
   let waitingFor: string | undefined
@@ -106,6 +116,7 @@ export async function acquireLock(
     if (holder) core.info(`Taking over an expired lock (${holder.owner}).`)
     const expiresAt = Date.now() + options.holdMs
     const value = formatLock(owner, expiresAt)
+    options.onClaim?.({ resourceId, value })
     const write = Date.now()
     await mergeTags(arm, resourceId, { [LOCK_TAG]: value }, signal)
     // Jitter so that two runs that collided once do not collide again in step.

@@ -16,19 +16,44 @@ import {
   backoffDelay,
   describeError,
   isTransient,
+  retryAfterOfError,
   sleep,
   UnsureOutcomeError
 } from '../azure/retry-helper.js'
 import { smoke, type SmokeReport } from './smoke.js'
 import { assertLockHeld } from './lock.js'
-import { savePreview, saveSwap } from '../model/state-helper.js'
+import {
+  savePreview,
+  saveSwap,
+  saveSwapAccepted,
+  saveSwapSent,
+  type SwapOperation
+} from '../model/state-helper.js'
 import { label, recordOf, sameRecord, type VersionRecord } from '../model/versions.js'
 import { swapPlanPhase } from './swap-plan.js'
+import { formatDuration } from '../settings/duration.js'
 import { warmupPhase } from './warmup.js'
 import { runCanary } from './canary.js'
 import { keepWarm, recordSwapPhase } from './swap-record.js'
 import { bakePhase, canaryGates, gatePreflightPhase } from './bake.js'
 import { checkRollbackTarget } from './rollback-target.js'
+
+/**
+ * What the end of the run needs once the swap starts: the swap (swap-duration), production smoke
+ * (smoke-timeout), the bake (bake) and, when one fails, a swap back. Checked before the swap, so
+ * that the run's deadline never falls during production smoke or the bake, where it would end the
+ * judging of a build nobody proved bad.
+ */
+export function endReserveMs(
+  s: Pick<RunContext['settings'], 'swapDurationMs' | 'smoke' | 'gates'>
+): number {
+  return 2 * s.swapDurationMs + s.smoke.timeoutMs + s.gates.bakeMs
+}
+
+/** True when the signal fired because the run's `timeout` expired (not a cancel). */
+function timedOut(signal: AbortSignal): boolean {
+  return signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError'
+}
 
 /** A smoke phase; a failure is an outcome recorded in the report, not an exception. */
 export async function smokePhase(
@@ -79,15 +104,18 @@ async function swapAndVerify(
   ctx: RunContext,
   t: Target,
   expectTarget: VersionRecord,
-  options: CallOptions & { onAccepted?: (operationUrl: string | undefined) => void },
-  bound: { stop: AbortSignal; deadline: number }
+  options: CallOptions,
+  bound: { stop: AbortSignal; deadline: number; direction: SwapOperation['direction'] }
 ): Promise<void> {
   const { settings: s } = ctx
   for (let attempt = 1; ; attempt++) {
     if (bound.stop.aborted) throw bound.stop.reason
     let failure: unknown
     try {
-      await swapSlots(t.app, s.slot, s.targetSlot, options)
+      // Every request is recorded before it goes out, and its operation once accepted: the post
+      // step must know each swap that may still run, this one's direction included.
+      saveSwapSent(bound.direction)
+      await swapSlots(t.app, s.slot, s.targetSlot, { ...options, onAccepted: saveSwapAccepted })
     } catch (error) {
       failure = error
     }
@@ -98,7 +126,8 @@ async function swapAndVerify(
         `after the swap, ${s.targetSlot} records version ${label(now)}, expected ${label(expectTarget)}`
       )
     }
-    const delay = backoffDelay(attempt, 1000, 15_000)
+    // Retry-After is the service's word on when to come back: never sooner.
+    const delay = backoffDelay(attempt, 1000, 15_000, retryAfterOfError(failure))
     const retriable = failure instanceof UnsureOutcomeError || isTransient(failure, true)
     if (!retriable || attempt >= 8 || bound.stop.aborted || Date.now() + delay > bound.deadline)
       throw failure
@@ -163,7 +192,8 @@ export async function promote(
       s.canary,
       (name, headers) =>
         smokePhase(ctx, name, t.target.hostName, ctx.signal, ctx.deadline, headers),
-      { signal: ctx.signal, deadline: ctx.deadline },
+      // Dwells end early enough to leave the swap, production smoke and a swap back their time.
+      { signal: ctx.signal, deadline: ctx.deadline - endReserveMs(s) },
       canaryGates(ctx, t)
     )
     if (!healthy) {
@@ -172,6 +202,14 @@ export async function promote(
       report.message = `Version ${label(incoming)} failed ${report.gates?.failedGate ? `the ${report.gates.failedGate} gate` : 'smoke'} during the canary (${s.targetSlot} pinned to ${s.slot}); traffic routing was cleared, no swap happened and ${s.targetSlot} serves ${label(outgoing)} to all traffic.`
       return
     }
+  }
+
+  const left = ctx.deadline - Date.now()
+  const reserve = endReserveMs(s)
+  if (left < reserve) {
+    report.result = 'failed'
+    report.message = `Not starting the swap: ${formatDuration(Math.max(0, left))} is left of timeout (${formatDuration(s.timeoutMs)}), but the swap (swap-duration ${formatDuration(s.swapDurationMs)}), smoke in ${s.targetSlot} (smoke-timeout ${formatDuration(s.smoke.timeoutMs)})${s.gates.bakeMs ? `, the bake (bake ${formatDuration(s.gates.bakeMs)})` : ''} and a swap back need ${formatDuration(reserve)}. ${s.targetSlot} was not changed and serves ${label(outgoing)}; ${label(incoming)} waits in ${s.slot}. Raise timeout (or lower swap-duration if this app swaps faster) and run again.`
+    return
   }
 
   // Once ARM may have accepted the swap, protecting production must not depend on the run's
@@ -184,13 +222,11 @@ export async function promote(
   saveSwap({ pending: true, slot: s.slot, targetSlot: s.targetSlot, incoming, outgoing })
   try {
     await phase(report, `Swap ${s.slot} → ${s.targetSlot}`, async handle => {
-      await swapAndVerify(
-        ctx,
-        t,
-        incoming,
-        { ...armRescue, onAccepted: operationUrl => saveSwap({ pending: true, operationUrl }) },
-        { stop: ctx.signal, deadline: ctx.deadline }
-      )
+      await swapAndVerify(ctx, t, incoming, armRescue, {
+        stop: ctx.signal,
+        deadline: ctx.deadline,
+        direction: 'swap'
+      })
       handle.note(
         `${s.targetSlot} now serves ${label(incoming)}; ${s.slot} holds ${label(outgoing)}`
       )
@@ -203,6 +239,13 @@ export async function promote(
       if (!open) {
         saveSwap({ pending: false })
         if (s.swapPreview) await cancelPreview(ctx, t.app).catch(() => undefined)
+      } else {
+        // Never "did not happen": a swap may be running, or have landed where nobody could read.
+        report.swapUnknown = true
+        throw new Error(
+          `The outcome of the swap into ${s.targetSlot} is unknown (${describeError(error)}): ${now ? `${s.targetSlot} still recorded ${label(now)} when last read, but the swap may still be running` : `${s.targetSlot} could not be read back, so it may serve ${label(incoming)}`}. The post step checks ${s.targetSlot} again and swaps ${label(outgoing)} back if it serves ${label(incoming)}; check what ${s.targetSlot} serves (see the summary) and use command: rollback if needed.`,
+          { cause: error }
+        )
       }
       throw new Error(
         `The swap into ${s.targetSlot} did not happen (${describeError(error)}); ${s.targetSlot} ${now ? `still serves ${label(now)}` : 'could not be read back'}.${warmup?.advice ? ` Warm-up preflight: ${warmup.advice}.` : ''}`,
@@ -233,7 +276,11 @@ export async function promote(
       return
     }
     await phase(report, `Swap back ${s.slot} ↔ ${s.targetSlot}`, async handle => {
-      await swapAndVerify(ctx, t, outgoing, armRescue, { stop: rescue, deadline: rescueEnd })
+      await swapAndVerify(ctx, t, outgoing, armRescue, {
+        stop: rescue,
+        deadline: rescueEnd,
+        direction: 'swap-back'
+      })
       handle.note(`${s.targetSlot} serves ${label(outgoing)} again`)
     })
     saveSwap({ pending: false })
@@ -252,12 +299,20 @@ export async function promote(
           rescueEnd
         )
     report.result = 'rolled-back'
-    const why = ctx.signal.aborted
-      ? `was interrupted during smoke in ${s.targetSlot} (${describeError(ctx.signal.reason)})`
-      : gateFailed
-        ? `passed smoke but failed ${gateFailed} during the bake in ${s.targetSlot}`
-        : `failed smoke in ${s.targetSlot}`
-    report.message = `Version ${label(incoming)} ${why} and was swapped back; ${s.targetSlot} serves ${label(outgoing)} again${!after ? '' : after.healthy ? ' and passes smoke' : ', which ALSO fails smoke now — investigate the app and its dependencies'}. Fix the build and deploy again.`
+    // Only a finished smoke proves a build bad: a deadline or a cancel mid-smoke proves nothing.
+    const why = timedOut(ctx.signal)
+      ? `was still in smoke in ${s.targetSlot} when the run's timeout (${formatDuration(s.timeoutMs)}) expired`
+      : ctx.signal.aborted
+        ? `was interrupted during smoke in ${s.targetSlot} (${describeError(ctx.signal.reason)})`
+        : gateFailed
+          ? `passed smoke but failed ${gateFailed} during the bake in ${s.targetSlot}`
+          : `failed smoke in ${s.targetSlot} within smoke-timeout (${formatDuration(s.smoke.timeoutMs)})`
+    const advice = timedOut(ctx.signal)
+      ? `It was not proven unhealthy: raise timeout (and swap-duration, ${formatDuration(s.swapDurationMs)}, if this app's swaps take longer) and deploy again.`
+      : ctx.signal.aborted
+        ? 'It was not proven unhealthy; deploy again when ready.'
+        : `Fix the build and deploy again (raise smoke-timeout if it only needs longer to become healthy).`
+    report.message = `Version ${label(incoming)} ${why} and was swapped back; ${s.targetSlot} serves ${label(outgoing)} again${!after ? '' : after.healthy ? ' and passes smoke' : ', which ALSO fails smoke now — investigate the app and its dependencies'}. ${advice}`
     return
   }
 

@@ -69,6 +69,8 @@ export interface Report {
   keepWarmUntil?: string
   /** Gate readings of the bake and the canary steps (bake.ts). */
   gates?: GatesRecord
+  /** A swap was sent and whether it took effect is not known (the post step checks it again). */
+  swapUnknown?: boolean
 }
 
 export function newReport(

@@ -98,6 +98,8 @@ async function execute(
     web: createSender(),
     credential
   }
+  /** The lock claim last written (or about to be), confirmed or not: released in every exit path. */
+  let claim: { resourceId: string; value: string } | undefined
   try {
     if (needsLock(settings)) {
       // Every check a command makes before its first change runs first as a dry run, so that bad
@@ -135,9 +137,13 @@ async function execute(
           owner: lockOwner(),
           holdMs: settings.timeoutMs + RESCUE_MS + 60_000,
           signal: ctx.signal,
-          deadline
+          deadline,
+          onClaim: written => {
+            // Saved before the write: a kill between the write and its confirmation leaves it to the post step.
+            claim = written
+            saveLock(written)
+          }
         })
-        saveLock({ resourceId, value: ctx.lock.value })
         handle.note(`held until ${new Date(ctx.lock.expiresAt).toISOString()}`)
       })
     }
@@ -148,14 +154,15 @@ async function execute(
       throw new Error(`The run was cancelled ${during}: ${describeError(error)}.`, { cause: error })
     if (timeout.aborted || error instanceof LockTimeoutError)
       throw new Error(
-        `The run hit its timeout (${settings.timeoutMs / 1000} s) ${during}: ${describeError(error)}`,
+        `The run hit its timeout (${settings.timeoutMs / 1000} s) ${during}: ${describeError(error).replace(/\.$/, '')}. That bound is the timeout input: raise it if the run needs longer.`,
         { cause: error }
       )
     throw error
   } finally {
-    if (ctx.lock) {
-      // Released even after a cancel or timeout: on its own short bound, not the run's signal.
-      const released = await releaseLock(ctx.arm, ctx.lock, AbortSignal.timeout(30_000)).catch(
+    if (claim) {
+      // Released even after a cancel or timeout: on its own short bound, not the run's signal; a
+      // claim never confirmed too (releaseLock removes the tag only while it holds this value).
+      const released = await releaseLock(ctx.arm, claim, AbortSignal.timeout(30_000)).catch(
         (error: unknown) => {
           core.warning(
             `Could not release the lock on the app (${describeError(error)}); the post step tries again, and it expires by itself.`
@@ -205,7 +212,7 @@ export async function run(): Promise<void> {
     report.message =
       error instanceof InputError
         ? error.message
-        : `${describeError(error)}${report.swapped ? ` The swap into ${report.targetSlot} happened and its outcome is not verified: check what it serves (see the summary) and use command: rollback if needed.` : report.rolledBack ? '' : ' Production was not changed by this run.'}`
+        : `${describeError(error)}${report.swapped ? ` The swap into ${report.targetSlot} happened and its outcome is not verified: check what it serves (see the summary) and use command: rollback if needed.` : report.rolledBack || report.swapUnknown ? '' : ' Production was not changed by this run.'}`
   }
   setOutputs(report)
   await finishDeployment(tracker, report)

@@ -65,6 +65,8 @@ export interface Settings {
   gates: GateSettings
   /** Inputs that are valid but probably not what the user meant; main prints them as warnings. */
   warnings: string[]
+  /** How long one swap of this app is expected to take: the end of the run reserves two (promote.ts). */
+  swapDurationMs: number
 }
 
 export interface CanaryStep {
@@ -608,6 +610,7 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       () => getGateSettings(timeoutMs, core.getInput, canary.length > 0),
       getGateSettings(timeoutMs, () => '')
     ),
+    swapDurationMs: valid(() => duration('swap-duration', '2m', 1000, MAX_TIMER_MS), 120_000),
     warnings
   }
   if (errors.length === 1) throw errors[0]

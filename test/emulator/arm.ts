@@ -271,7 +271,8 @@ function startOperation(
   }
   emu.operations.set(op.id, op)
   // The change happens when the operation completes, whether or not anybody polls.
-  later(emu, emu.delays.lroMs, () => {
+  const ms = kind === 'swap' ? (emu.delays.swapMs ?? emu.delays.lroMs) : emu.delays.lroMs
+  later(emu, ms, () => {
     void (async () => {
       try {
         const err = await complete()

@@ -25,6 +25,8 @@ export interface Delays {
   lroMs: number
   kuduDeployMs: number
   siteStartMs: number
+  /** How long a swap (slotsswap) runs before it is applied; lroMs when unset. Real swaps take 1 to several minutes. */
+  swapMs?: number
 }
 
 export interface IssuedToken {

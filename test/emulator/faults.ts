@@ -20,6 +20,8 @@ export interface FaultRule {
   /** how many consecutive matches from `nth` on are faulted; default 1 */
   times?: number
   kind: FaultKind
+  /** The rule only sees requests while this returns true (e.g. once a swap was sent). */
+  when?: () => boolean
 }
 
 interface ActiveRule {
@@ -47,6 +49,7 @@ export class Faults {
       if (r.service && r.service !== entry.service) continue
       if (r.method && r.method.toUpperCase() !== entry.method.toUpperCase()) continue
       if (typeof r.path === 'string' ? r.path !== pathname : !r.path.test(entry.path)) continue
+      if (r.when && !r.when()) continue
       a.seen++
       const nth = r.nth ?? 1
       const times = r.times ?? 1

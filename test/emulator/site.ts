@@ -151,14 +151,23 @@ export function routeRequest(
   headers: Record<string, string | string[] | undefined>,
   url?: URL
 ): SlotState {
-  const rules = rampUpRules(slot).filter(r => (r.reroutePercentage ?? 0) > 0)
+  const all = rampUpRules(slot)
+  const rules = all.filter(r => (r.reroutePercentage ?? 0) > 0)
   const byHost = (host: string | undefined) =>
     [...site.slots.values()].find(s => s.defaultHostName === host?.toLowerCase())
   const pinned = pinnedName(headers, url)
   let served = slot
   if (pinned !== undefined) {
-    if (pinned.toLowerCase() !== 'self')
-      served = findSlot(site, pinned === 'production' ? 'production' : pinned) ?? slot
+    // As in App Service, a pin reaches only a slot that has a routing rule here, even one at 0 %
+    // ("Testing in production": a rule set explicitly to 0 % lets x-ms-routing-name reach the slot
+    // while no user is routed to it); without a rule the slot itself answers.
+    const target = findSlot(site, pinned === 'production' ? 'production' : pinned)
+    if (
+      pinned.toLowerCase() !== 'self' &&
+      target &&
+      all.some(r => byHost(r.actionHostName) === target)
+    )
+      served = target
   } else if (rules.length) {
     const n = routedCount.get(site) ?? 0
     routedCount.set(site, n + 1)
