@@ -14,6 +14,7 @@ import { phase, skipPhase } from '../report/report.js'
 import { swapPlanPhase } from '../phases/swap-plan.js'
 import { assertLockHeld } from '../phases/lock.js'
 import { formatDuration } from '../settings/duration.js'
+import { runtimeCheckPhase } from '../phases/runtime-check.js'
 import {
   deleteTags,
   KEEP_WARM_TAG,
@@ -53,6 +54,10 @@ function plan(ctx: RunContext, t: Target, productionVersion: string): string[] {
   steps.push(
     `Deploy ${describePackage(ctx)} to '${s.slot}' with Kudu OneDeploy (type ${s.package?.type})`
   )
+  if (s.runtimeCheckMs)
+    steps.push(
+      `Wait up to ${formatDuration(s.runtimeCheckMs)} for App Service to report that the runtime of the deployment started in '${s.slot}' (deploymentStatus); stop on RuntimeFailed, let smoke decide where it is not reported`
+    )
   steps.push(
     `Smoke '${s.slot}': ${s.smoke.checks.map(c => c.target).join(', ') || '/ (default check)'}`
   )
@@ -191,6 +196,13 @@ export async function deploy(ctx: RunContext): Promise<void> {
   if (!deployed) {
     report.result = 'failed'
     report.message = `The Kudu deployment of ${version} to ${s.slot} failed (see its log above); ${s.targetSlot} was not touched and still serves ${label(outgoing)}.`
+    return
+  }
+
+  const runtime = await runtimeCheckPhase(ctx, t.app, report.deploymentId)
+  if (!runtime.ok) {
+    report.result = 'failed'
+    report.message = runtime.message
     return
   }
 

@@ -58,6 +58,8 @@ export interface Settings {
   /** GitHub Deployments: the environment to record the run in (undefined: off), and the token. */
   environment?: string
   githubToken?: string
+  /** deploy: how long to wait for App Service's deployment status to report the runtime (0: off). */
+  runtimeCheckMs: number
 }
 
 export interface CanaryStep {
@@ -439,6 +441,7 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     deleteUnowned: bool('delete-unowned', false),
     canary,
     environment,
-    githubToken
+    githubToken,
+    runtimeCheckMs: duration('runtime-check-timeout', '10m')
   }
 }

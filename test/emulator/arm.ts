@@ -17,6 +17,7 @@ import {
   validArmToken
 } from './context.js'
 import { renderSlot } from './site.js'
+import { handleDeploymentStatus } from './deployment-status.js'
 import {
   type ConnectionString,
   type EmulatorState,
@@ -649,6 +650,8 @@ export async function handleArm(ctx: Ctx): Promise<void> {
   const op = rest.map(s => s.toLowerCase()).join('/')
   if (isProd && op === '' && method === 'PUT') return putSlot(ctx, site, 'production', slot, body)
   if (op === 'providers/microsoft.resources/tags/default') return tagsApi(ctx, site, slot, body)
+  if (eq(rest[0], 'deploymentStatus'))
+    return handleDeploymentStatus(ctx, site, slot, method, rest.slice(1))
   switch (`${method} ${op}`) {
     case 'GET ':
       return sendJson(ctx, 200, siteJson(st, site, slot))

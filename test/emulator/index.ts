@@ -19,6 +19,7 @@ import type { Delays, Internals, RequestLogEntry } from './context.js'
 import { Faults, type FaultRule } from './faults.js'
 import { startProxy } from './proxy.js'
 import { type GithubState, githubState } from './github.js'
+import { type RuntimeScript, scriptNextRuntime } from './deployment-status.js'
 import {
   type AppInfo,
   type AppSpec,
@@ -39,6 +40,7 @@ export type {
 } from './state.js'
 export type { RequestLogEntry, Service } from './context.js'
 export type { FaultRule, FaultKind } from './faults.js'
+export type { RuntimeScript } from './deployment-status.js'
 export type { GithubState, GithubDeployment, GithubStatus } from './github.js'
 export type { ProxiedResponse, ProxiedRequestOptions } from './client.js'
 
@@ -97,6 +99,8 @@ export interface Emulator {
   /** make TLS clients in this process trust the CA for emulated hosts (see README); undone by close() */
   trustInProcess(): () => void
   close(): Promise<void>
+  /** deploymentStatus: what App Service reports for the next OneDeploy to a slot's runtime */
+  runtime: { nextDeployment(app: string, slot: string, script: RuntimeScript): void }
 }
 
 const DEFAULT_DELAYS: Delays = { lroMs: 300, kuduDeployMs: 300, siteStartMs: 0 }
@@ -237,6 +241,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const undo = trustInProcess(certs.caPem, sans)
       undos.push(undo)
       return undo
+    },
+    runtime: {
+      nextDeployment: (app, slot, script) => scriptNextRuntime(emu, app, slot, script)
     },
     async close() {
       for (const u of undos.splice(0)) u()

@@ -16,6 +16,7 @@ import {
   sendJson,
   validArmToken
 } from './context.js'
+import { claimRuntimeScript } from './deployment-status.js'
 import {
   type Deployment,
   type FileRef,
@@ -223,6 +224,7 @@ async function handlePublish(ctx: Ctx, site: SiteState, slot: SlotState): Promis
   }
   // Registered before the body arrives so that a concurrent publish is refused with 409.
   slot.deployments.push(d)
+  claimRuntimeScript(emu, site, slot, d)
   addLog(d, 'Fetching changes.')
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -264,7 +266,7 @@ async function handlePublish(ctx: Ctx, site: SiteState, slot: SlotState): Promis
   send(ctx, 202, '', {
     location: `https://${slot.scmHostName}/api/deployments/latest?deployer=OneDeploy&time=${stamp}`,
     'retry-after': emu.retryAfterSeconds,
-    scm_deployment_id: id
+    'scm-deployment-id': id
   })
 }
 
