@@ -15,6 +15,7 @@ import { swapPlanPhase } from '../phases/swap-plan.js'
 import { assertLockHeld } from '../phases/lock.js'
 import { formatDuration } from '../settings/duration.js'
 import { runtimeCheckPhase } from '../phases/runtime-check.js'
+import { deployImage, describeImage } from '../phases/containers.js'
 import {
   deleteTags,
   KEEP_WARM_TAG,
@@ -32,6 +33,7 @@ import {
 } from '../model/versions.js'
 
 function describePackage(ctx: RunContext): string {
+  if (ctx.settings.images) return describeImage(ctx.settings.images[0])
   const pkg = ctx.settings.package
   if (!pkg) return 'no package'
   return pkg.kind === 'folder'
@@ -51,10 +53,15 @@ function plan(ctx: RunContext, t: Target, productionVersion: string): string[] {
   steps.push(
     `Set app settings ${VERSION_SETTING}=${s.version} and ${DEPLOYED_AT_SETTING} on '${s.slot}' (restarts the slot)`
   )
-  steps.push(
-    `Deploy ${describePackage(ctx)} to '${s.slot}' with Kudu OneDeploy (type ${s.package?.type})`
-  )
-  if (s.runtimeCheckMs)
+  if (s.images)
+    steps.push(
+      `Set '${s.slot}' to run ${describePackage(ctx)} (siteConfig linuxFxVersion DOCKER|${s.images[0]}; restarts the slot) and wait up to ${formatDuration(s.runtimeCheckMs)} until its container is ready (Kudu docker log); stop on a pull or start failure`
+    )
+  else
+    steps.push(
+      `Deploy ${describePackage(ctx)} to '${s.slot}' with Kudu OneDeploy (type ${s.package?.type})`
+    )
+  if (s.runtimeCheckMs && !s.images)
     steps.push(
       `Wait up to ${formatDuration(s.runtimeCheckMs)} for App Service to report that the runtime of the deployment started in '${s.slot}' (deploymentStatus); stop on RuntimeFailed, let smoke decide where it is not reported`
     )
@@ -173,6 +180,7 @@ export async function deploy(ctx: RunContext): Promise<void> {
   if (!slot) throw new Error(`slot '${s.slot}' is missing after preparation`)
 
   const deployed = await phase(report, `Deploy to ${s.slot}`, async handle => {
+    if (s.images) return deployImage(ctx, t.app, slot, handle, label(outgoing))
     core.info(`Uploading ${describePackage(ctx)} to ${slot.scmHostName}…`)
     const started = Date.now()
     const { pollUrl, bytes } = await publish(ctx.kudu, slot.scmHostName, s.package!, ctx)
@@ -195,7 +203,7 @@ export async function deploy(ctx: RunContext): Promise<void> {
   })
   if (!deployed) {
     report.result = 'failed'
-    report.message = `The Kudu deployment of ${version} to ${s.slot} failed (see its log above); ${s.targetSlot} was not touched and still serves ${label(outgoing)}.`
+    report.message ??= `The Kudu deployment of ${version} to ${s.slot} failed (see its log above); ${s.targetSlot} was not touched and still serves ${label(outgoing)}.`
     return
   }
 

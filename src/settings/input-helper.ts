@@ -60,6 +60,8 @@ export interface Settings {
   githubToken?: string
   /** deploy: how long to wait for App Service's deployment status to report the runtime (0: off). */
   runtimeCheckMs: number
+  /** deploy: a container image to run in the slot instead of a package (webapps-deploy `images`). */
+  images?: string[]
 }
 
 export interface CanaryStep {
@@ -361,6 +363,9 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
 
   let version = input('version') || undefined
+  const images = command === 'deploy' ? parseImages(core.getInput('images')) : undefined
+  // An image's reference is its version unless the user names one.
+  if (command === 'deploy') version ??= images?.[0]
   if (command === 'deploy') version ??= env.GITHUB_SHA?.trim() || undefined
   if (command === 'deploy' && !version)
     throw new InputError('version', 'empty and GITHUB_SHA is not set; give a label for this build.')
@@ -375,7 +380,13 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   const timeoutMs = duration('timeout', '30m', 10_000)
   const olderThanMs = duration('older-than', '24h')
-  const pkg = command === 'deploy' ? packageSpec(env.GITHUB_WORKSPACE || process.cwd()) : undefined
+  if (images && input('package'))
+    throw new InputError(
+      'images',
+      'give either images (a container image) or package (code), not both.'
+    )
+  const pkg =
+    command === 'deploy' && !images ? packageSpec(env.GITHUB_WORKSPACE || process.cwd()) : undefined
 
   const keepWarmText = input('keep-warm')
   const keepWarmMs = keepWarmText ? duration('keep-warm', '0', 1000) : undefined
@@ -442,6 +453,28 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     canary,
     environment,
     githubToken,
-    runtimeCheckMs: duration('runtime-check-timeout', '10m')
+    runtimeCheckMs: duration('runtime-check-timeout', '10m'),
+    images
   }
+}
+
+/** `images`: one image reference (registry/name:tag or @sha256:digest); several are refused for now. */
+export function parseImages(text: string): string[] | undefined {
+  const lines = text
+    .split('\n')
+    .map(l => l.trim())
+    .filter(Boolean)
+  if (lines.length === 0) return undefined
+  if (lines.length > 1)
+    throw new InputError(
+      'images',
+      `${lines.length} images given; staged-swap deploys one image per slot (the multi-container Docker Compose form is retired by App Service). Give one image, or use sidecars (sitecontainers).`
+    )
+  const ref = lines[0]
+  if (!/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/i.test(ref) || ref.length > 500)
+    throw new InputError(
+      'images',
+      `'${ref}' is not an image reference; use registry/name:tag or registry/name@sha256:<digest>, e.g. myacr.azurecr.io/shop:1.4.2.`
+    )
+  return [ref]
 }

@@ -18,6 +18,7 @@ import {
 } from './context.js'
 import { renderSlot } from './site.js'
 import { handleDeploymentStatus } from './deployment-status.js'
+import { onSiteConfigChanged } from './containers.js'
 import {
   type ConnectionString,
   type EmulatorState,
@@ -736,8 +737,10 @@ export async function handleArm(ctx: Ctx): Promise<void> {
     case 'PATCH config/web': {
       const props =
         isObject(body) && isObject(body.properties) ? stripSettings(body.properties) : {}
+      const before = slot.siteConfig
       slot.siteConfig = method === 'PUT' ? { ...props } : { ...slot.siteConfig, ...props }
       slot.lastModifiedTimeUtc = nowIso()
+      onSiteConfigChanged(ctx.emu, site, slot, before)
       return sendJson(
         ctx,
         200,

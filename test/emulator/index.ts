@@ -20,6 +20,7 @@ import { Faults, type FaultRule } from './faults.js'
 import { startProxy } from './proxy.js'
 import { type GithubState, githubState } from './github.js'
 import { type RuntimeScript, scriptNextRuntime } from './deployment-status.js'
+import { dockerLog, type ImageSpec, pushImage } from './containers.js'
 import {
   type AppInfo,
   type AppSpec,
@@ -41,6 +42,7 @@ export type {
 export type { RequestLogEntry, Service } from './context.js'
 export type { FaultRule, FaultKind } from './faults.js'
 export type { RuntimeScript } from './deployment-status.js'
+export type { ImageSpec } from './containers.js'
 export type { GithubState, GithubDeployment, GithubStatus } from './github.js'
 export type { ProxiedResponse, ProxiedRequestOptions } from './client.js'
 
@@ -101,6 +103,8 @@ export interface Emulator {
   close(): Promise<void>
   /** deploymentStatus: what App Service reports for the next OneDeploy to a slot's runtime */
   runtime: { nextDeployment(app: string, slot: string, script: RuntimeScript): void }
+  /** Web App for Containers: the images a registry holds, and a slot's platform docker log */
+  containers: { push(ref: string, spec: ImageSpec): void; log(app: string, slot: string): string[] }
 }
 
 const DEFAULT_DELAYS: Delays = { lroMs: 300, kuduDeployMs: 300, siteStartMs: 0 }
@@ -244,6 +248,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     runtime: {
       nextDeployment: (app, slot, script) => scriptNextRuntime(emu, app, slot, script)
+    },
+    containers: {
+      push: (ref, spec) => pushImage(emu, ref, spec),
+      log: (app, slot) => {
+        const site = findSite(state, app)
+        const s = site && findSlot(site, slot)
+        return s ? dockerLog(s) : []
+      }
     },
     async close() {
       for (const u of undos.splice(0)) u()

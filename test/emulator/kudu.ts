@@ -17,6 +17,7 @@ import {
   validArmToken
 } from './context.js'
 import { claimRuntimeScript } from './deployment-status.js'
+import { handleDockerLogs } from './containers.js'
 import {
   type Deployment,
   type FileRef,
@@ -324,6 +325,7 @@ export async function handleKudu(ctx: Ctx): Promise<void> {
     )
     return
   }
+  if (handleDockerLogs(ctx, slot, req.method ?? '', p)) return
   // VFS, read-only: the deployed files under site/wwwroot (the preflight reads web.config).
   const vfs = /^\/api\/vfs\/site\/wwwroot\/(.+)$/i.exec(url.pathname)
   if (req.method === 'GET' && vfs) {
