@@ -16,6 +16,7 @@ import { assertLockHeld } from '../phases/lock.js'
 import { formatDuration } from '../settings/duration.js'
 import { runtimeCheckPhase } from '../phases/runtime-check.js'
 import { deployImage, describeImage } from '../phases/containers.js'
+import { disableStagingTriggers, functionsPlan, functionsPreflight } from '../phases/functions.js'
 import {
   deleteTags,
   KEEP_WARM_TAG,
@@ -42,7 +43,12 @@ function describePackage(ctx: RunContext): string {
 }
 
 /** Every Azure change the run would make, in order, for dry-run. */
-function plan(ctx: RunContext, t: Target, productionVersion: string): string[] {
+function plan(
+  ctx: RunContext,
+  t: Target,
+  productionVersion: string,
+  beforeDeploy: string[] = []
+): string[] {
   const s = ctx.settings
   const steps: string[] = []
   if (!t.slot)
@@ -53,6 +59,7 @@ function plan(ctx: RunContext, t: Target, productionVersion: string): string[] {
   steps.push(
     `Set app settings ${VERSION_SETTING}=${s.version} and ${DEPLOYED_AT_SETTING} on '${s.slot}' (restarts the slot)`
   )
+  steps.push(...beforeDeploy)
   if (s.images)
     steps.push(
       `Set '${s.slot}' to run ${describePackage(ctx)} (siteConfig linuxFxVersion DOCKER|${s.images[0]}; restarts the slot) and wait up to ${formatDuration(s.runtimeCheckMs)} until its container is ready (Kudu docker log); stop on a pull or start failure`
@@ -117,6 +124,7 @@ export async function deploy(ctx: RunContext): Promise<void> {
     handle.note(`${target.app.resourceGroup}/${target.app.name}`)
     return target
   })
+  const functionApp = await functionsPreflight(ctx, t)
   const [targetSettings, slotSettings, sticky] = await Promise.all([
     readAppSettings(t.app, s.targetSlot, armOptions(ctx)),
     t.slot ? readAppSettings(t.app, s.slot, armOptions(ctx)) : Promise.resolve(undefined),
@@ -135,7 +143,7 @@ export async function deploy(ctx: RunContext): Promise<void> {
   core.info(`${s.targetSlot} serves ${label(outgoing)}; deploying ${version} to ${s.slot}.`)
 
   if (s.dryRun) {
-    report.plan = plan(ctx, t, version)
+    report.plan = plan(ctx, t, version, await functionsPlan(ctx, t, functionApp))
     // The check runs in the dry run too, so that a swap it would refuse fails before any upload.
     const refused = s.swap ? (await swapPlanPhase(ctx, t.app, Boolean(t.slot))).refused : undefined
     if (refused) throw new Error(refused)
@@ -178,6 +186,7 @@ export async function deploy(ctx: RunContext): Promise<void> {
   })
   const slot = t.slot
   if (!slot) throw new Error(`slot '${s.slot}' is missing after preparation`)
+  if (functionApp && s.disableStagingTriggers) await disableStagingTriggers(ctx, t)
 
   const deployed = await phase(report, `Deploy to ${s.slot}`, async handle => {
     if (s.images) return deployImage(ctx, t.app, slot, handle, label(outgoing))
@@ -213,6 +222,8 @@ export async function deploy(ctx: RunContext): Promise<void> {
     report.message = runtime.message
     return
   }
+
+  if (functionApp && s.disableStagingTriggers) await disableStagingTriggers(ctx, t)
 
   const slotSmoke = await smokePhase(ctx, `Smoke ${s.slot}`, slot.hostName)
   if (!slotSmoke.healthy) {

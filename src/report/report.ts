@@ -66,6 +66,8 @@ export interface Report {
   rollbackTarget?: { version?: string; healthy: boolean; detail?: string }
   /** ISO time until which the slot keeps the previous version running (keep-warm). */
   keepWarmUntil?: string
+  /** Function apps: the functions whose triggers the slot keeps disabled (disable-staging-triggers). */
+  disabledTriggers?: string[]
 }
 
 export function newReport(

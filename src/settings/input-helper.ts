@@ -62,6 +62,8 @@ export interface Settings {
   runtimeCheckMs: number
   /** deploy: a container image to run in the slot instead of a package (webapps-deploy `images`). */
   images?: string[]
+  /** deploy to a Function app: keep non-HTTP triggers off in the slot (sticky AzureWebJobs.<fn>.Disabled). */
+  disableStagingTriggers: boolean
 }
 
 export interface CanaryStep {
@@ -454,7 +456,8 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     environment,
     githubToken,
     runtimeCheckMs: duration('runtime-check-timeout', '10m'),
-    images
+    images,
+    disableStagingTriggers: bool('disable-staging-triggers', false)
   }
 }
 

@@ -21,6 +21,7 @@ import { startProxy } from './proxy.js'
 import { type GithubState, githubState } from './github.js'
 import { type RuntimeScript, scriptNextRuntime } from './deployment-status.js'
 import { dockerLog, type ImageSpec, pushImage } from './containers.js'
+import { makeFunctionApp, type PlanSku } from './functions.js'
 import {
   type AppInfo,
   type AppSpec,
@@ -43,6 +44,7 @@ export type { RequestLogEntry, Service } from './context.js'
 export type { FaultRule, FaultKind } from './faults.js'
 export type { RuntimeScript } from './deployment-status.js'
 export type { ImageSpec } from './containers.js'
+export type { PlanSku } from './functions.js'
 export type { GithubState, GithubDeployment, GithubStatus } from './github.js'
 export type { ProxiedResponse, ProxiedRequestOptions } from './client.js'
 
@@ -105,6 +107,8 @@ export interface Emulator {
   runtime: { nextDeployment(app: string, slot: string, script: RuntimeScript): void }
   /** Web App for Containers: the images a registry holds, and a slot's platform docker log */
   containers: { push(ref: string, spec: ImageSpec): void; log(app: string, slot: string): string[] }
+  /** Azure Functions: make an app a function app on a plan (Dynamic = Consumption, ...) */
+  functions: { makeFunctionApp(app: string, sku: PlanSku): void }
 }
 
 const DEFAULT_DELAYS: Delays = { lroMs: 300, kuduDeployMs: 300, siteStartMs: 0 }
@@ -255,6 +259,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         const site = findSite(state, app)
         const s = site && findSlot(site, slot)
         return s ? dockerLog(s) : []
+      }
+    },
+    functions: {
+      makeFunctionApp(app, sku) {
+        const site = findSite(state, app)
+        if (!site) throw new Error(`emulator: no app ${app}`)
+        makeFunctionApp(emu, site, sku)
       }
     },
     async close() {
