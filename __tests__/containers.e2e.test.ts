@@ -95,6 +95,7 @@ describe.each(nodes())('container images with $name', ({ bin }) => {
       /Image myacr.azurecr.io\/shop:typo failed to start: .*manifest unknown.* in staging .*production still serves v1/
     )
     expect(run.stdout).toMatch(/Container log of 'staging'[^]*Pull image failed/)
+    expect(run.summary).toContain('Read the container log in the job log, fix the image')
     expect(swaps(app)).toEqual([])
     expect(image(app, 'production')).toBe('DOCKER|myacr.azurecr.io/shop:v1')
     expect(await serves(emu, app, 'production')).toBe('v1')

@@ -46,6 +46,7 @@ export async function deployImage(
 ): Promise<boolean> {
   const { settings: s, report } = ctx
   const image = s.images![0]
+  report.image = image
   {
     const before = imageOf(await readSiteConfig(app, s.slot, ctx.signal))
     core.info(

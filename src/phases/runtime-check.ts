@@ -105,7 +105,9 @@ export async function waitForRuntime(
       return { kind: 'failed', status, errors: flatten(status.errors) }
     const now = Date.now()
     const asked = retryAfterMs(response.headers['retry-after'])
-    const interval = Math.min(Math.max(asked ?? 0, pollDelay(polled - started)), 10_000)
+    // Quick at first (a start takes seconds), then at most every 5 s: up to 10 min of ARM reads.
+    const backoff = Math.max(pollDelay(polled - started), Math.min(5000, (polled - started) / 10))
+    const interval = Math.min(Math.max(asked ?? 0, backoff), 10_000)
     const wait = Math.max(0, polled + interval - now)
     const outOfTime = now + wait > until
     if (last === 'BuildSuccessful' && (outOfTime || now - lastChange >= STUCK_MS))

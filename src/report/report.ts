@@ -68,6 +68,8 @@ export interface Report {
   keepWarmUntil?: string
   /** Function apps: the functions whose triggers the slot keeps disabled (disable-staging-triggers). */
   disabledTriggers?: string[]
+  /** Container deployments: the image the run set in the slot. */
+  image?: string
 }
 
 export function newReport(
