@@ -125,6 +125,24 @@ describe.each(nodes())('function apps with $name', ({ bin }) => {
     expect(run.summary).toMatch(/Orders/)
   })
 
+  it('refuses disable-staging-triggers on a web app before any write', async () => {
+    const app = shopApp(emu)
+    const run = await runAction(
+      emu,
+      {
+        'app-name': app,
+        package: await zipFile(code('v2')),
+        version: 'v2',
+        'disable-staging-triggers': 'true',
+        ...SMOKE
+      },
+      { node: bin }
+    )
+    expect(run.code).toBe(1)
+    expect(errors(run)[0]).toMatch(/disable-staging-triggers is for Function apps/)
+    expect(appWrites(app)).toEqual([])
+  })
+
   it('names the triggers it would disable in the dry-run plan', async () => {
     const app = functionApp('ElasticPremium')
     const run = await runAction(
