@@ -19,6 +19,9 @@ import { assertLockHeld } from '../phases/lock.js'
 import { formatDuration } from '../settings/duration.js'
 import { deleteTags, mergeTags } from '../azure/tags.js'
 import { KEEP_WARM_TAG, keepWarmUntil, OWNED_TAG, SWAP_TAG } from '../phases/swap-record.js'
+import { runtimeCheckPhase } from '../phases/runtime-check.js'
+import { deployImage, describeImage } from '../phases/containers.js'
+import { disableStagingTriggers, functionsPlan, functionsPreflight } from '../phases/functions.js'
 import {
   DEPLOYED_AT_SETTING,
   DEPLOYING_SETTING,
@@ -30,6 +33,7 @@ import {
 } from '../model/versions.js'
 
 function describePackage(ctx: RunContext): string {
+  if (ctx.settings.images) return describeImage(ctx.settings.images[0])
   const pkg = ctx.settings.package
   if (!pkg) return 'no package'
   return pkg.kind === 'folder'
@@ -38,7 +42,12 @@ function describePackage(ctx: RunContext): string {
 }
 
 /** Every Azure change the run would make, in order, for dry-run. */
-function plan(ctx: RunContext, t: Target, productionVersion: string): string[] {
+function plan(
+  ctx: RunContext,
+  t: Target,
+  productionVersion: string,
+  beforeDeploy: string[] = []
+): string[] {
   const s = ctx.settings
   const steps: string[] = []
   if (!t.slot)
@@ -49,11 +58,21 @@ function plan(ctx: RunContext, t: Target, productionVersion: string): string[] {
   steps.push(
     `Mark '${s.slot}' as being deployed: app setting ${DEPLOYING_SETTING}=${s.version}, ${VERSION_SETTING} and ${DEPLOYED_AT_SETTING} removed (restarts the slot)`
   )
+  steps.push(...beforeDeploy)
+  if (s.images)
+    steps.push(
+      `Set '${s.slot}' to run ${describePackage(ctx)} (siteConfig linuxFxVersion DOCKER|${s.images[0]}; restarts the slot) and wait up to ${formatDuration(s.runtimeCheckMs)} until its container is ready (Kudu docker log); stop on a pull or start failure`
+    )
+  else
+    steps.push(
+      `Deploy ${describePackage(ctx)} to '${s.slot}' with Kudu OneDeploy (type ${s.package?.type})`
+    )
+  if (s.runtimeCheckMs && !s.images)
+    steps.push(
+      `Wait up to ${formatDuration(s.runtimeCheckMs)} for App Service to report that the runtime of the deployment started in '${s.slot}' (deploymentStatus); stop on RuntimeFailed, let smoke decide where it is not reported`
+    )
   steps.push(
-    `Deploy ${describePackage(ctx)} to '${s.slot}' with Kudu OneDeploy (type ${s.package?.type})`
-  )
-  steps.push(
-    `Once Kudu reports success: set ${VERSION_SETTING}=${s.version} and ${DEPLOYED_AT_SETTING} on '${s.slot}', remove ${DEPLOYING_SETTING} (restarts the slot)`
+    `Once the deployment succeeded (and its runtime started, where App Service reports it): set ${VERSION_SETTING}=${s.version} and ${DEPLOYED_AT_SETTING} on '${s.slot}', remove ${DEPLOYING_SETTING} (restarts the slot)`
   )
   steps.push(
     `Smoke '${s.slot}': ${s.smoke.checks.map(c => c.shown).join(', ') || '/ (default check)'}`
@@ -108,6 +127,7 @@ export async function deploy(ctx: RunContext): Promise<void> {
     handle.note(`${target.app.resourceGroup}/${target.app.name}`)
     return target
   })
+  const functionApp = await functionsPreflight(ctx, t)
   const [targetSettings, slotSettings, sticky] = await Promise.all([
     readAppSettings(t.app, s.targetSlot, armOptions(ctx)),
     t.slot ? readAppSettings(t.app, s.slot, armOptions(ctx)) : Promise.resolve(undefined),
@@ -126,7 +146,7 @@ export async function deploy(ctx: RunContext): Promise<void> {
   core.info(`${s.targetSlot} serves ${label(outgoing)}; deploying ${version} to ${s.slot}.`)
 
   if (s.dryRun) {
-    report.plan = plan(ctx, t, version)
+    report.plan = plan(ctx, t, version, await functionsPlan(ctx, t, functionApp))
     // The check runs in the dry run too, so that a swap it would refuse fails before any upload.
     const refused = s.swap ? (await swapPlanPhase(ctx, t.app, Boolean(t.slot))).refused : undefined
     if (refused) throw new Error(refused)
@@ -176,8 +196,16 @@ export async function deploy(ctx: RunContext): Promise<void> {
   })
   const slot = t.slot
   if (!slot) throw new Error(`slot '${s.slot}' is missing after preparation`)
+  if (functionApp && s.disableStagingTriggers) await disableStagingTriggers(ctx, t)
 
+  const stillMarked = (error: unknown): never => {
+    core.warning(
+      `Slot '${s.slot}' stays marked as an unfinished deployment of ${version} (app setting ${DEPLOYING_SETTING}): command: swap and rollback refuse it until a deploy succeeds.`
+    )
+    throw error
+  }
   const deployed = await phase(report, `Deploy to ${s.slot}`, async handle => {
+    if (s.images) return deployImage(ctx, t.app, slot, handle, label(outgoing))
     core.info(`Uploading ${describePackage(ctx)} to ${slot.scmHostName}…`)
     const started = Date.now()
     const { pollUrl, bytes } = await publish(ctx.kudu, slot.scmHostName, s.package!, ctx)
@@ -195,25 +223,33 @@ export async function deploy(ctx: RunContext): Promise<void> {
       )
       return false
     }
-    // The record only now: it describes content Kudu really deployed. Writing app settings
-    // restarts the slot a second time (Kudu's restart=true was the first); accepted because the
-    // smoke of the slot follows and waits for it to answer, and because deploying with
-    // restart=false instead would leave the old process running should this write fail.
-    const current = await readAppSettings(t.app, s.slot, armOptions(ctx))
-    await writeAppSettings(t.app, s.slot, withRecord(current, incoming), armOptions(ctx))
-    handle.note(`deployment ${deployment.id}; ${version} recorded`)
+    handle.note(`deployment ${deployment.id}`)
     return true
-  }).catch((error: unknown) => {
-    core.warning(
-      `Slot '${s.slot}' stays marked as an unfinished deployment of ${version} (app setting ${DEPLOYING_SETTING}): command: swap and rollback refuse it until a deploy succeeds.`
-    )
-    throw error
-  })
+  }).catch(stillMarked)
   if (!deployed) {
     report.result = 'failed'
-    report.message = `The Kudu deployment of ${version} to ${s.slot} failed (see its log above); ${s.targetSlot} was not touched and still serves ${label(outgoing)}. ${s.slot} stays marked as an unfinished deployment (${DEPLOYING_SETTING}), so command: swap and rollback refuse it until a deploy succeeds.`
+    report.message ??= `The Kudu deployment of ${version} to ${s.slot} failed (see its log above); ${s.targetSlot} was not touched and still serves ${label(outgoing)}. ${s.slot} stays marked as an unfinished deployment (${DEPLOYING_SETTING}), so command: swap and rollback refuse it until a deploy succeeds.`
     return
   }
+
+  const runtime = await runtimeCheckPhase(ctx, t.app, report.deploymentId)
+  if (!runtime.ok) {
+    report.result = 'failed'
+    report.message = `${runtime.message} ${s.slot} stays marked as an unfinished deployment (${DEPLOYING_SETTING}), so command: swap and rollback refuse it until a deploy succeeds.`
+    return
+  }
+
+  // The record only now: it describes content that was really deployed and whose runtime did not
+  // fail. Writing app settings restarts the slot a second time (the deployment was the first);
+  // accepted because the smoke of the slot follows and waits for it to answer, and because
+  // deploying with restart=false instead would leave the old process running should this fail.
+  await phase(report, `Record ${version} in ${s.slot}`, async handle => {
+    const current = await readAppSettings(t.app, s.slot, armOptions(ctx))
+    await writeAppSettings(t.app, s.slot, withRecord(current, incoming), armOptions(ctx))
+    handle.note(`${VERSION_SETTING}=${version}; ${DEPLOYING_SETTING} removed`)
+  }).catch(stillMarked)
+
+  if (functionApp && s.disableStagingTriggers) await disableStagingTriggers(ctx, t)
 
   const slotSmoke = await smokePhase(ctx, `Smoke ${s.slot}`, slot.hostName)
   if (!slotSmoke.healthy) {

@@ -71,6 +71,10 @@ export interface Report {
   gates?: GatesRecord
   /** A swap was sent and whether it took effect is not known (the post step checks it again). */
   swapUnknown?: boolean
+  /** Function apps: the functions whose triggers the slot keeps disabled (disable-staging-triggers). */
+  disabledTriggers?: string[]
+  /** Container deployments: the image the run set in the slot. */
+  image?: string
 }
 
 export function newReport(

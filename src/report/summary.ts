@@ -136,7 +136,9 @@ function whatToDo(report: Report, actionRef: string): string[] {
         lines.push(
           '### What to do',
           '',
-          `- ${cap(report.targetSlot)} was not changed. Read the Kudu deployment log${report.deploymentLogUrl ? ` ([open](${report.deploymentLogUrl}))` : ' in the job log'}, fix the package and deploy again.`,
+          report.image
+            ? `- ${cap(report.targetSlot)} was not changed. Read the container log in the job log, fix the image ${code(report.image)} or the registry access, and deploy again.`
+            : `- ${cap(report.targetSlot)} was not changed. Read the Kudu deployment log${report.deploymentLogUrl ? ` ([open](${report.deploymentLogUrl}))` : ' in the job log'}, fix the package and deploy again.`,
           ''
         )
       }

@@ -67,6 +67,12 @@ export interface Settings {
   warnings: string[]
   /** How long one swap of this app is expected to take: the end of the run reserves two (promote.ts). */
   swapDurationMs: number
+  /** deploy: how long to wait for App Service's deployment status to report the runtime (0: off). */
+  runtimeCheckMs: number
+  /** deploy: a container image to run in the slot instead of a package (webapps-deploy `images`). */
+  images?: string[]
+  /** deploy to a Function app: keep non-HTTP triggers off in the slot (sticky AzureWebJobs.<fn>.Disabled). */
+  disableStagingTriggers: boolean
 }
 
 export interface CanaryStep {
@@ -489,8 +495,12 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     }, undefined)
   }
 
+  const images =
+    command === 'deploy' ? valid(() => parseImages(core.getInput('images')), undefined) : undefined
   const version = valid(() => {
     let label = input('version') || undefined
+    // An image's reference is its version unless the user names one.
+    if (command === 'deploy') label ??= images?.[0]
     if (command === 'deploy') label ??= env.GITHUB_SHA?.trim() || undefined
     if (command === 'deploy' && commandKnown && !label)
       throw new InputError(
@@ -514,8 +524,15 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       `smoke-timeout (${formatDuration(smoke.timeoutMs)}) is longer than timeout (${formatDuration(timeoutMs)}), which bounds the whole run: smoke checks end at timeout. Lower smoke-timeout or raise timeout.`
     )
   const olderThanMs = valid(() => duration('older-than', '24h'), 86_400_000)
+  valid(() => {
+    if (images && input('package'))
+      throw new InputError(
+        'images',
+        'give either images (a container image) or package (code), not both.'
+      )
+  }, undefined)
   const pkg =
-    command === 'deploy' && commandKnown
+    command === 'deploy' && commandKnown && !images
       ? valid(() => packageSpec(env.GITHUB_WORKSPACE || process.cwd()), undefined)
       : undefined
   if (command !== 'deploy' && input('package'))
@@ -611,9 +628,33 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       getGateSettings(timeoutMs, () => '')
     ),
     swapDurationMs: valid(() => duration('swap-duration', '2m', 1000, MAX_TIMER_MS), 120_000),
-    warnings
+    warnings,
+    runtimeCheckMs: valid(() => duration('runtime-check-timeout', '10m', 0, MAX_TIMER_MS), 600_000),
+    images,
+    disableStagingTriggers: valid(() => bool('disable-staging-triggers', false), false)
   }
   if (errors.length === 1) throw errors[0]
   if (errors.length > 1) throw new InputErrors(errors)
   return settings
+}
+
+/** `images`: one image reference (registry/name:tag or @sha256:digest); several are refused for now. */
+export function parseImages(text: string): string[] | undefined {
+  const lines = text
+    .split('\n')
+    .map(l => l.trim())
+    .filter(Boolean)
+  if (lines.length === 0) return undefined
+  if (lines.length > 1)
+    throw new InputError(
+      'images',
+      `${lines.length} images given; staged-swap deploys one image per slot (the multi-container Docker Compose form is retired by App Service). Give one image, or use sidecars (sitecontainers).`
+    )
+  const ref = lines[0]
+  if (!/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/i.test(ref) || ref.length > 500)
+    throw new InputError(
+      'images',
+      `'${ref}' is not an image reference; use registry/name:tag or registry/name@sha256:<digest>, e.g. myacr.azurecr.io/shop:1.4.2.`
+    )
+  return [ref]
 }

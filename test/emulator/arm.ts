@@ -18,6 +18,9 @@ import {
   validArmToken
 } from './context.js'
 import { renderSlot } from './site.js'
+import { handleDeploymentStatus } from './deployment-status.js'
+import { onSiteConfigChanged } from './containers.js'
+import { handlePlan, listFunctions, refuseNewSlot } from './functions.js'
 import {
   type ConnectionString,
   type EmulatorState,
@@ -581,6 +584,8 @@ export async function handleArm(ctx: Ctx): Promise<void> {
   const rgSites = allSites.filter(s => s.resourceGroup.toLowerCase() === rg.toLowerCase())
   if (!st.resourceGroups.has(rg.toLowerCase()))
     return armError(ctx, 404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`)
+  if (eq(seg[4], 'providers') && eq(seg[5], 'Microsoft.Web') && eq(seg[6], 'serverfarms'))
+    return seg.length === 8 && method === 'GET' ? handlePlan(ctx, rg, seg[7]) : unmodelled()
   if (!eq(seg[4], 'providers') || !eq(seg[5], 'Microsoft.Web') || !eq(seg[6], 'sites'))
     return unmodelled()
   if (seg.length === 7) {
@@ -641,6 +646,8 @@ export async function handleArm(ctx: Ctx): Promise<void> {
         `The Resource 'Microsoft.Web/sites/${site.name}/slots/${name}' under resource group '${rg}' was not found.`
       )
     const existing = findSlot(site, name)
+    const refused = !existing && method === 'PUT' && rest.length === 0 && refuseNewSlot(ctx, site)
+    if (refused) return refused()
     if (rest.length === 0 && method === 'PUT') return putSlot(ctx, site, name, existing, body)
     if (!existing)
       return armError(
@@ -666,6 +673,9 @@ export async function handleArm(ctx: Ctx): Promise<void> {
   const op = rest.map(s => s.toLowerCase()).join('/')
   if (isProd && op === '' && method === 'PUT') return putSlot(ctx, site, 'production', slot, body)
   if (op === 'providers/microsoft.resources/tags/default') return tagsApi(ctx, site, slot, body)
+  if (op === 'functions' && method === 'GET') return void listFunctions(ctx, site, slot)
+  if (eq(rest[0], 'deploymentStatus'))
+    return handleDeploymentStatus(ctx, site, slot, method, rest.slice(1))
   switch (`${method} ${op}`) {
     case 'GET ':
       return sendJson(ctx, 200, siteJson(st, site, slot))
@@ -750,8 +760,10 @@ export async function handleArm(ctx: Ctx): Promise<void> {
     case 'PATCH config/web': {
       const props =
         isObject(body) && isObject(body.properties) ? stripSettings(body.properties) : {}
+      const before = slot.siteConfig
       slot.siteConfig = method === 'PUT' ? { ...props } : { ...slot.siteConfig, ...props }
       slot.lastModifiedTimeUtc = nowIso()
+      onSiteConfigChanged(ctx.emu, site, slot, before)
       return sendJson(
         ctx,
         200,

@@ -20,6 +20,9 @@ import { Faults, type FaultRule } from './faults.js'
 import { startProxy } from './proxy.js'
 import { type MonitorState, monitorState } from './monitor.js'
 import { type GithubState, githubState } from './github.js'
+import { type RuntimeScript, scriptNextRuntime } from './deployment-status.js'
+import { dockerLog, type ImageSpec, pushImage } from './containers.js'
+import { makeFunctionApp, type PlanSku } from './functions.js'
 import {
   type AppInfo,
   type AppSpec,
@@ -40,6 +43,9 @@ export type {
 } from './state.js'
 export type { RequestLogEntry, Service } from './context.js'
 export type { FaultRule, FaultKind } from './faults.js'
+export type { RuntimeScript } from './deployment-status.js'
+export type { ImageSpec } from './containers.js'
+export type { PlanSku } from './functions.js'
 export type { GithubState, GithubDeployment, GithubStatus } from './github.js'
 export type { ProxiedResponse, ProxiedRequestOptions } from './client.js'
 
@@ -107,6 +113,12 @@ export interface Emulator {
   /** make TLS clients in this process trust the CA for emulated hosts (see README); undone by close() */
   trustInProcess(): () => void
   close(): Promise<void>
+  /** deploymentStatus: what App Service reports for the next OneDeploy to a slot's runtime */
+  runtime: { nextDeployment(app: string, slot: string, script: RuntimeScript): void }
+  /** Web App for Containers: the images a registry holds, and a slot's platform docker log */
+  containers: { push(ref: string, spec: ImageSpec): void; log(app: string, slot: string): string[] }
+  /** Azure Functions: make an app a function app on a plan (Dynamic = Consumption, ...) */
+  functions: { makeFunctionApp(app: string, sku: PlanSku): void }
 }
 
 const DEFAULT_DELAYS: Delays = { lroMs: 300, kuduDeployMs: 300, siteStartMs: 0 }
@@ -255,6 +267,24 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const undo = trustInProcess(certs.caPem, sans)
       undos.push(undo)
       return undo
+    },
+    runtime: {
+      nextDeployment: (app, slot, script) => scriptNextRuntime(emu, app, slot, script)
+    },
+    containers: {
+      push: (ref, spec) => pushImage(emu, ref, spec),
+      log: (app, slot) => {
+        const site = findSite(state, app)
+        const s = site && findSlot(site, slot)
+        return s ? dockerLog(s) : []
+      }
+    },
+    functions: {
+      makeFunctionApp(app, sku) {
+        const site = findSite(state, app)
+        if (!site) throw new Error(`emulator: no app ${app}`)
+        makeFunctionApp(emu, site, sku)
+      }
     },
     async close() {
       for (const u of undos.splice(0)) u()

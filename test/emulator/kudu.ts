@@ -16,6 +16,8 @@ import {
   sendJson,
   validArmToken
 } from './context.js'
+import { claimRuntimeScript } from './deployment-status.js'
+import { handleDockerLogs } from './containers.js'
 import {
   type Deployment,
   type FileRef,
@@ -227,6 +229,7 @@ async function handlePublish(ctx: Ctx, site: SiteState, slot: SlotState): Promis
   if (foreign?.which === 'log_url') d.foreignLogHost = foreign.host
   // Registered before the body arrives so that a concurrent publish is refused with 409.
   slot.deployments.push(d)
+  claimRuntimeScript(emu, site, slot, d)
   addLog(d, 'Fetching changes.')
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -268,7 +271,7 @@ async function handlePublish(ctx: Ctx, site: SiteState, slot: SlotState): Promis
   send(ctx, 202, '', {
     location: `https://${foreign?.which === 'location' ? foreign.host : slot.scmHostName}/api/deployments/latest?deployer=OneDeploy&time=${stamp}`,
     'retry-after': emu.retryAfterSeconds,
-    scm_deployment_id: id
+    'scm-deployment-id': id
   })
 }
 
@@ -332,6 +335,7 @@ export async function handleKudu(ctx: Ctx): Promise<void> {
     )
     return
   }
+  if (handleDockerLogs(ctx, slot, req.method ?? '', p)) return
   // VFS, read-only: the deployed files under site/wwwroot (the preflight reads web.config).
   const vfs = /^\/api\/vfs\/site\/wwwroot\/(.+)$/i.exec(url.pathname)
   if (req.method === 'GET' && vfs) {
