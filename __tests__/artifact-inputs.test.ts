@@ -1,7 +1,8 @@
 // The inputs issue 15 adds (images, runtime-check-timeout, disable-staging-triggers): defaults and
 // the refusals, which must name the input and happen before any Azure call.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { getSettings, InputError } from '../src/settings/input-helper.js'
+import { InputError } from '../src/settings/input-error.js'
+import { getSettings } from '../src/settings/input-helper.js'
 import { zipFile } from '../test/packages.js'
 
 const saved = { ...process.env }

@@ -1,6 +1,7 @@
 // The canary input: steps of percentages with dwell times.
 import { describe, expect, it } from '@jest/globals'
-import { InputError, parseCanary, parseNameList } from '../src/settings/input-helper.js'
+import { InputError } from '../src/settings/input-error.js'
+import { parseCanary, parseNameList } from '../src/settings/input-helper.js'
 
 describe('parseCanary', () => {
   it('reads steps with and without dwell, separated by commas or lines', () => {

@@ -1,13 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import fs from 'node:fs'
 import path from 'node:path'
-import {
-  getSettings,
-  InputError,
-  InputErrors,
-  maskSecretQuery,
-  parseSmokeUrls
-} from '../src/settings/input-helper.js'
+import { InputError, InputErrors } from '../src/settings/input-error.js'
+import { getSettings, maskSecretQuery, parseSmokeUrls } from '../src/settings/input-helper.js'
 import { folder, zipFile } from '../test/packages.js'
 import { tempDir } from '../test/run-action.js'
 

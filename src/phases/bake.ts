@@ -10,20 +10,8 @@ import { formatDuration } from '../settings/duration.js'
 import { hasGates } from '../settings/gates.js'
 import type { CanaryStep } from '../settings/input-helper.js'
 import type { RunContext } from './context.js'
-import {
-  describeFailure,
-  gateNames,
-  preflight,
-  watch,
-  type GateRun,
-  type GateTarget
-} from './gates.js'
-
-/** The gate records of a run and the gate that failed, for the summary and outputs. */
-export interface GatesRecord {
-  runs: GateRun[]
-  failedGate?: string
-}
+import { describeFailure, gateNames, preflight, watch, type GateTarget } from './gates.js'
+import type { GateRun, GatesRecord } from '../report/records.js'
 
 function record(report: Report): GatesRecord {
   report.gates ??= { runs: [] }

@@ -20,14 +20,9 @@ import { phase, type Report } from '../report/report.js'
 import { describeError, sleep } from '../azure/retry-helper.js'
 import type { SmokeReport } from './smoke.js'
 import { saveCanary } from '../model/state-helper.js'
+import type { CanaryRecord } from '../report/records.js'
 
 export const ROUTING_COOKIE = 'x-ms-routing-name'
-
-export interface CanaryRecord {
-  steps: Array<CanaryStep & { healthy?: boolean; detail?: string }>
-  /** The routing rule was removed again (checked by reading it back). */
-  cleared: boolean
-}
 
 async function readRules(app: AppRef, target: string, options: CallOptions): Promise<RampUpRule[]> {
   const config =
@@ -206,29 +201,4 @@ export async function runCanary(
       handle.note(`${c.targetSlot} serves 100% again`)
     })
   }
-}
-
-export function renderCanary(report: Pick<Report, 'canary' | 'slot' | 'targetSlot'>): string[] {
-  const c = report.canary
-  if (!c) return []
-  const lines = ['### Canary', '', '| Step | Dwell | Result |', '|---|---|---|']
-  for (const step of c.steps) {
-    const result =
-      step.healthy === undefined
-        ? '⏭️ not reached'
-        : step.healthy
-          ? `✅ ${step.detail ?? ''}`
-          : `❌ ${step.detail ?? 'failed'}`
-    lines.push(
-      `| ${step.percent}% of \`${report.targetSlot}\` → \`${report.slot}\` | ${formatDuration(step.dwellMs)} | ${result} |`
-    )
-  }
-  lines.push(
-    '',
-    c.cleared
-      ? `Traffic routing cleared: \`${report.targetSlot}\` serves 100% from its own slot.`
-      : `⚠️ Traffic routing could NOT be confirmed cleared on \`${report.targetSlot}\`; check Deployment slots → Traffic %.`,
-    ''
-  )
-  return lines
 }

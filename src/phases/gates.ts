@@ -12,32 +12,7 @@ import { describeError, sleep } from '../azure/retry-helper.js'
 import { formatDuration } from '../settings/duration.js'
 import { withinBounds } from '../settings/gates.js'
 import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
-
-export type Verdict = 'pass' | 'fail' | 'inconclusive'
-export type GateName = '5xx-rate' | 'response-time' | 'alerts' | 'query'
-
-export interface Reading {
-  /** ms since the watch started */
-  atMs: number
-  verdict: Verdict
-  figure: string
-}
-
-export interface GateRecord {
-  gate: GateName
-  readings: Reading[]
-  failures: number
-}
-
-/** One watch: the bake, or one canary step. */
-export interface GateRun {
-  where: string
-  resourceId: string
-  gates: GateRecord[]
-  verdict?: Verdict | 'cancelled'
-  /** The gate that ended the watch (failed or inconclusive), with its figures. */
-  failed?: { gate: GateName; figure: string }
-}
+import type { GateName, GateRun, Verdict } from '../report/records.js'
 
 export interface GateTarget {
   arm: WebSiteManagementContext

@@ -2,15 +2,7 @@ import * as core from '@actions/core'
 import { maskSecretQuery, type SmokeCheck } from '../settings/input-helper.js'
 import type { Send } from '../azure/http.js'
 import { describeError, sleep } from '../azure/retry-helper.js'
-
-export interface SmokeResult {
-  url: string
-  healthy: boolean
-  status?: number
-  latencyMs?: number
-  attempts: number
-  reason?: string
-}
+import type { SmokeResult } from '../report/records.js'
 
 export interface SmokeReport {
   healthy: boolean

@@ -15,36 +15,12 @@ import {
   type StickyNames
 } from '../azure/arm.js'
 import { armOptions, type RunContext } from './context.js'
-import { phase, type Report } from '../report/report.js'
-
-export type SettingKind = 'app setting' | 'connection string'
+import { phase } from '../report/report.js'
+import { EFFECT_LABEL, type PlanRow, type SettingKind, type SwapPlan } from '../report/records.js'
 
 export interface ConfigSide {
   appSettings: Record<string, string>
   connectionStrings: Record<string, ConnStringValueTypePair>
-}
-
-/** One setting as the swap sees it; the target is the slot swapped into (production). */
-export interface PlanRow {
-  kind: SettingKind
-  name: string
-  sticky: boolean
-  slotHash?: string
-  targetHash?: string
-  secret: boolean
-  /** What the target has after the swap compared with now. */
-  effect: 'unchanged' | 'changed' | 'added' | 'removed' | 'stays'
-  /** Why the gate refuses this change; `allowed` when allow-settings-drift lets it through. */
-  risk?: string
-  allowed?: boolean
-}
-
-export interface SwapPlan {
-  slot: string
-  targetSlot: string
-  rows: PlanRow[]
-  /** Risky changes not allow-listed: the swap must not happen. */
-  blocked: PlanRow[]
 }
 
 /** The action's own version records differ between slots by design. */
@@ -171,14 +147,6 @@ export async function readSwapPlan(
   return { plan, sides: { slot, target, sticky } }
 }
 
-const EFFECT: Record<PlanRow['effect'], string> = {
-  unchanged: 'moves, same value',
-  changed: 'moves, value changes',
-  added: 'moves, new',
-  removed: 'REMOVED',
-  stays: 'stays (slot setting)'
-}
-
 export function describePlan(plan: SwapPlan): string[] {
   const moving = plan.rows.filter(r => !r.sticky).length
   const lines = [
@@ -189,7 +157,7 @@ export function describePlan(plan: SwapPlan): string[] {
       ? ` — ${r.allowed ? 'allowed by allow-settings-drift: ' : '⚠ '}${r.risk}`
       : ''
     lines.push(
-      `  ${r.kind} ${r.name}${r.secret ? ' (secret-looking)' : ''}: ${EFFECT[r.effect]}; ${plan.slot} ${r.slotHash ?? '—'}, ${plan.targetSlot} ${r.targetHash ?? '—'}${risk}`
+      `  ${r.kind} ${r.name}${r.secret ? ' (secret-looking)' : ''}: ${EFFECT_LABEL[r.effect]}; ${plan.slot} ${r.slotHash ?? '—'}, ${plan.targetSlot} ${r.targetHash ?? '—'}${risk}`
     )
   }
   return lines
@@ -205,42 +173,6 @@ export function driftMessage(plan: SwapPlan): string | undefined {
     `Swap refused by the settings-drift gate; ${plan.targetSlot} was not changed. ${shown.join('; ')}${more}. ` +
     `Give ${plan.slot} the values ${plan.targetSlot} needs or make them deployment slot settings; if intended, set allow-settings-drift: ${plan.blocked.map(r => r.name).join(', ')}.`
   )
-}
-
-const code = (text: string | undefined): string => (text ? `\`${text}\`` : '—')
-
-/** Job summary section: rows that differ, stay or are at risk; identical moving ones are counted. */
-export function renderSwapPlan(report: Pick<Report, 'swapPlan'>): string[] {
-  const plan = report.swapPlan
-  if (!plan) return []
-  const shown = plan.rows.filter(r => r.effect !== 'unchanged')
-  const same = plan.rows.length - shown.length
-  const lines = ['### Swap plan: settings', '']
-  if (plan.blocked.length)
-    lines.push(
-      `> ❌ Swap refused by the settings-drift gate: ${plan.blocked.map(r => code(r.name)).join(', ')}. Allow-list with \`allow-settings-drift\` if intended.`,
-      ''
-    )
-  if (shown.length) {
-    lines.push(
-      `| Setting | Type | Swap | \`${plan.slot}\` | \`${plan.targetSlot}\` | ${plan.targetSlot} after the swap |`,
-      '|---|---|---|---|---|---|'
-    )
-    for (const r of shown) {
-      const verdict = r.risk
-        ? `${r.allowed ? '⚠️ allowed: ' : '❌ '}${r.effect === 'removed' ? 'removed' : 'secret changes'}`
-        : EFFECT[r.effect]
-      lines.push(
-        `| ${code(r.name)}${r.secret ? ' 🔑' : ''} | ${r.kind} | ${r.sticky ? 'stays' : 'moves'} | ${code(r.slotHash)} | ${code(r.targetHash)} | ${verdict} |`
-      )
-    }
-    lines.push('')
-  }
-  lines.push(
-    `${same} setting(s) move with the same value in both slots. Values are shown as hashes keyed for this run only; 🔑 marks secret-looking settings.`,
-    ''
-  )
-  return lines
 }
 
 /**

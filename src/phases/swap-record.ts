@@ -7,7 +7,7 @@ import * as core from '@actions/core'
 import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
 import type { RunContext } from './context.js'
 import type { Target } from './target.js'
-import { phase, type Report } from '../report/report.js'
+import { phase } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
 import { mergeTags, type Tags } from '../azure/tags.js'
 import { runUrl } from '../report/links.js'
@@ -150,21 +150,4 @@ export async function keepWarm(ctx: RunContext, t: Target, ms: number): Promise<
     report.keepWarmUntil = until
     handle.note(`until ${until}; the scheduled cleanup stops it then`)
   })
-}
-
-/** Job summary: whether an instant rollback really is available, until when, and why not. */
-export function renderRollbackWindow(report: Report): string[] {
-  if (report.dryRun || report.command === 'cleanup' || !report.swapped) return []
-  const slot = `\`${report.slot}\``
-  const version = report.previousVersion ? `\`${report.previousVersion}\`` : 'the previous version'
-  let line: string
-  if (report.rollbackAvailable && report.keepWarmUntil)
-    line = `✅ **Instant rollback available until ${report.keepWarmUntil}**: ${slot} keeps ${version} running and it passed smoke with ${slot}'s settings. The scheduled \`cleanup\` run stops it after that time.`
-  else if (report.rollbackAvailable)
-    line = `✅ **Instant rollback available**: ${slot} holds ${version} and it passed smoke with ${slot}'s settings; one swap restores it.`
-  else if (report.rollbackTarget && !report.rollbackTarget.healthy)
-    line = `⚠️ **Instant rollback NOT available**: ${slot} holds ${version}, but it fails smoke with ${slot}'s settings${report.rollbackTarget.detail ? ` (${report.rollbackTarget.detail.replace(/\|/g, '\\|')})` : ''}. Swapping it back would not restore a working ${report.targetSlot}; to roll back, redeploy ${version}.`
-  else
-    line = `ℹ️ **Instant rollback not available**: ${slot} does not keep ${version} (teardown or a failed check); to roll back, redeploy it.`
-  return ['### Rollback target', '', line, '']
 }

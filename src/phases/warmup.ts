@@ -9,32 +9,12 @@ import type { Send } from '../azure/http.js'
 import type { SlotInfo } from '../azure/arm.js'
 import type { RunContext } from './context.js'
 import type { SwapSides } from './swap-plan.js'
-import { phase, type Report } from '../report/report.js'
+import { phase } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
+import type { WarmupCheck, InitPageCheck } from '../report/records.js'
 
 export const PING_PATH = 'WEBSITE_SWAP_WARMUP_PING_PATH'
 export const PING_STATUSES = 'WEBSITE_SWAP_WARMUP_PING_STATUSES'
-
-export interface WarmupCheck {
-  path: string
-  /** The accepted statuses, when the setting limits them. */
-  statuses?: string[]
-  status?: number
-  location?: string
-  /** What is wrong and how to fix it; undefined when warm-up will work. */
-  advice?: string
-  /** True when App Service will abort the swap because of it. */
-  failsSwap: boolean
-  /** The pages of web.config's <applicationInitialization>, probed the same way. */
-  initPages?: InitPageCheck[]
-}
-
-export interface InitPageCheck {
-  page: string
-  status?: number
-  location?: string
-  advice?: string
-}
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
 
@@ -189,27 +169,6 @@ export async function warmupPreflight(
       `Swap warm-up: ${path} answers ${status}${check.statuses ? ` (accepted: ${check.statuses.join(',')})` : ''}.`
     )
   return check
-}
-
-export function renderWarmup(report: Pick<Report, 'warmup'>): string[] {
-  const w = report.warmup
-  if (!w) return []
-  const accepted = w.statuses ? w.statuses.join(',') : 'any (not set)'
-  const pages = (w.initPages ?? []).flatMap(p => [
-    p.advice
-      ? `> ⚠️ ${p.advice}`
-      : `✅ applicationInitialization page \`${p.page}\` answers ${p.status}.`,
-    ''
-  ])
-  return [
-    '### Swap warm-up',
-    '',
-    w.advice
-      ? `> ${w.failsSwap ? '❌' : '⚠️'} ${w.advice}`
-      : `✅ Ping path \`${w.path}\` answers ${w.status}; accepted statuses: ${accepted}.`,
-    '',
-    ...pages
-  ]
 }
 
 /**

@@ -1,11 +1,7 @@
 import * as core from '@actions/core'
 import { formatDuration } from '../settings/duration.js'
 import { describeError } from '../azure/retry-helper.js'
-import type { SmokeResult } from '../phases/smoke.js'
-import type { SwapPlan } from '../phases/swap-plan.js'
-import type { WarmupCheck } from '../phases/warmup.js'
-import type { CanaryRecord } from '../phases/canary.js'
-import type { GatesRecord } from '../phases/bake.js'
+import type { CanaryRecord, GatesRecord, SmokeResult, SwapPlan, WarmupCheck } from './records.js'
 
 export type Result =
   'success' | 'smoke-failed' | 'rolled-back' | 'failed' | 'cleaned' | 'nothing-to-clean'

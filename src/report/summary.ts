@@ -2,11 +2,8 @@ import * as core from '@actions/core'
 import { formatDuration } from '../settings/duration.js'
 import type { Report } from './report.js'
 import { actionRef, runUrl } from './links.js'
-import { renderCanary } from '../phases/canary.js'
 import { renderGates } from './gates-summary.js'
-import { renderSwapPlan } from '../phases/swap-plan.js'
-import { renderRollbackWindow } from '../phases/swap-record.js'
-import { renderWarmup } from '../phases/warmup.js'
+import { renderCanary, renderRollbackWindow, renderSwapPlan, renderWarmup } from './sections.js'
 
 /** What the summary needs besides the report; passed in so that rendering stays pure. */
 export interface SummaryContext {

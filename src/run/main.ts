@@ -21,7 +21,8 @@ import {
   type DeploymentTracker
 } from '../report/github-deployment.js'
 import { createSender } from '../azure/http.js'
-import { getSettings, InputError, type Settings } from '../settings/input-helper.js'
+import { InputError } from '../settings/input-error.js'
+import { getSettings, type Settings } from '../settings/input-helper.js'
 import { acquireLock, lockOwner, LockTimeoutError, releaseLock } from '../phases/lock.js'
 import { isSuccess, newReport, phase, setOutputs, type Report } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'

@@ -3,7 +3,7 @@
 // before any Azure write, each error naming its input.
 import * as core from '@actions/core'
 import { parseDuration } from './duration.js'
-import { InputError } from './input-helper.js'
+import { InputError } from './input-error.js'
 
 /** Bounds a query's value must lie within (inclusive unless `strict`). */
 export interface Bounds {

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { getGateSettings, type GateSettings } from './gates.js'
+import { InputError, InputErrors } from './input-error.js'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { formatDuration, MAX_TIMER_MS, parseDuration } from './duration.js'
@@ -108,26 +109,6 @@ export function parseNameList(text: string): string[] {
     .split(/[\n,]/)
     .map(name => name.trim())
     .filter(Boolean)
-}
-
-/** Bad input: names the input and what it accepts, and is raised before anything in Azure changes. */
-export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    message: string
-  ) {
-    super(`Input '${input}': ${message}`)
-    this.name = 'InputError'
-  }
-}
-
-/** Every bad input of a run at once, so that one fix-and-retry cycle fixes them all. */
-export class InputErrors extends InputError {
-  constructor(readonly errors: InputError[]) {
-    super(errors.map(e => e.input).join(', '), '')
-    this.message = `${errors.length} inputs are invalid:\n${errors.map(e => `- ${e.message}`).join('\n')}`
-    this.name = 'InputErrors'
-  }
 }
 
 const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,58}[A-Za-z0-9])?$/
