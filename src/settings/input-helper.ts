@@ -513,7 +513,7 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       )
   }, undefined)
   const pkg =
-    command === 'deploy' && commandKnown && !images
+    command === 'deploy' && commandKnown && !images && !input('images')
       ? valid(() => packageSpec(env.GITHUB_WORKSPACE || process.cwd()), undefined)
       : undefined
   if (command !== 'deploy' && input('package'))
