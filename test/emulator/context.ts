@@ -17,12 +17,18 @@ export interface RequestLogEntry {
   status: number
   write: boolean
   fault?: string
+  /** when the answer was finished (ms since epoch); unset while in flight or when dropped */
+  endTime?: number
 }
 
 export interface Delays {
   lroMs: number
   kuduDeployMs: number
   siteStartMs: number
+  /** Kudu reads an uploaded package at most this fast (bytes/s), as a slow link would; unset: no limit */
+  uploadBytesPerSecond?: number
+  /** added to every ARM and Kudu answer (ms), as real Azure's round trips are: 100-300 ms */
+  latencyMs?: number
 }
 
 export interface IssuedToken {
