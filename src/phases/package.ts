@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { Transform, type Readable } from 'node:stream'
+import { Readable, Transform } from 'node:stream'
 import yazl from 'yazl'
 import type { PackageSpec } from '../settings/input-helper.js'
 
@@ -102,9 +102,54 @@ function counted(
       done()
     }
   })
-  const source = fs.createReadStream(file, { highWaterMark: READ_CHUNK })
+  // Sized to the file: a stream allocates its whole highWaterMark per read, and 20,000 small files
+  // each holding a 256 kB buffer until the next GC are what made memory grow with the package.
+  const source = fs.createReadStream(file, {
+    highWaterMark: Math.max(1, Math.min(size + 1, READ_CHUNK))
+  })
   source.on('error', error => fail(new PackageFileError(name, reasonOf(error))))
   return source.pipe(count)
+}
+
+/**
+ * A small file in one read, handed to yazl as a one-chunk stream: two streams and several
+ * syscalls fewer per file. With ~20,000 of them, the garbage per file is what made the heap (and
+ * peak memory) grow with the package, as V8 collects lazily.
+ */
+async function readSmall(
+  file: string,
+  name: string,
+  size: number,
+  progress: ZipProgress,
+  fail: (error: Error) => void
+): Promise<Readable> {
+  let data: Buffer | undefined
+  try {
+    data = await fs.promises.readFile(file)
+  } catch (error) {
+    fail(new PackageFileError(name, reasonOf(error)))
+  }
+  if (data && data.length !== size) {
+    fail(
+      new PackageFileError(
+        name,
+        `it changed size while the package was being zipped: ${size} bytes when listed, ${data.length} when read`
+      )
+    )
+    data = undefined
+  }
+  if (data) progress.readBytes += data.length
+  let given = false
+  return new Readable({
+    read() {
+      // After a failure the zip is already destroyed: this stream just never ends.
+      if (data && !given) {
+        given = true
+        this.push(data)
+        this.push(null)
+      }
+    }
+  })
 }
 
 /** Read size per file: large enough for deflate, small enough that buffered bytes stay few. */
@@ -213,7 +258,10 @@ export function zipFolder(
             mtime: stat.mtime,
             size
           },
-          give => give(null, counted(full, name, size, progress, fail))
+          give =>
+            size <= READ_CHUNK
+              ? void readSmall(full, name, size, progress, fail).then(stream => give(null, stream))
+              : give(null, counted(full, name, size, progress, fail))
         )
       } else core.warning(`Skipping '${name}': not a regular file or folder.`)
     }
