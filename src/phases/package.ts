@@ -153,7 +153,7 @@ async function readSmall(
 }
 
 /** Read size per file: large enough for deflate, small enough that buffered bytes stay few. */
-const READ_CHUNK = 256 * 1024
+const READ_CHUNK = 64 * 1024
 
 const inside = (dir: string, root: string): boolean =>
   dir === root || dir.startsWith(root.endsWith(path.sep) ? root : root + path.sep)
@@ -197,7 +197,7 @@ export function zipFolder(
       throw new PackageFileError(`${prefix}/`, reasonOf(error))
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : 1))
-    if (entries.length === 0 && prefix) zip.addEmptyDirectory(prefix)
+    if (entries.length === 0 && prefix) adds.push(() => zip.addEmptyDirectory(prefix))
     for (const entry of entries) {
       if (failed) return
       const full = path.join(dir, entry.name)
@@ -248,31 +248,40 @@ export function zipFolder(
         progress.totalBytes += stat.size
         const size = stat.size
         // Lazy: yazl opens each file only when its turn comes, so open files stay at one.
-        zip.addReadStreamLazy(
-          name,
-          {
-            compressionLevel: STORED.has(path.extname(entry.name).toLowerCase())
-              ? 0
-              : DEFLATE_LEVEL,
-            mode: stat.mode,
-            mtime: stat.mtime,
-            size
-          },
-          give =>
-            size <= READ_CHUNK
-              ? void readSmall(full, name, size, progress, fail).then(stream => give(null, stream))
-              : give(null, counted(full, name, size, progress, fail))
+        adds.push(() =>
+          zip.addReadStreamLazy(
+            name,
+            {
+              compressionLevel: STORED.has(path.extname(entry.name).toLowerCase())
+                ? 0
+                : DEFLATE_LEVEL,
+              mode: stat.mode,
+              mtime: stat.mtime,
+              size
+            },
+            give =>
+              size <= READ_CHUNK
+                ? void readSmall(full, name, size, progress, fail).then(stream =>
+                    give(null, stream)
+                  )
+                : give(null, counted(full, name, size, progress, fail))
+          )
         )
       } else core.warning(`Skipping '${name}': not a regular file or folder.`)
     }
   }
 
+  // The entries are handed to yazl once the walk is done (stat calls only: ~1 s for 20,000
+  // files). Adding them while a file streams made Node 24 buffer that file's bytes whole
+  // (bench: 233 MB peak at 300 MB against 125 MB at 30 MB).
+  const adds: Array<() => void> = []
   zip.on('error', fail)
   fs.promises
     .realpath(root)
     .then(top => walk(top, top, '', top, new Set([top])))
     .then(() => {
       progress.walked = true
+      for (const add of adds.splice(0)) add()
       zip.end()
     }, fail)
   return output
