@@ -95,21 +95,80 @@ describe('zipFolder', () => {
     unzipTest(out)
   })
 
-  it('follows symlinks to files and folders, skips broken links and loops', async () => {
+  it('follows symlinks inside the folder, skips broken links, loops and links leading outside', async () => {
     const outside = tree({ 'shared/lib.js': 'lib', 'file.txt': 'target' })
-    const root = tree({ 'app/main.js': 'main' })
-    fs.symlinkSync(path.join(outside, 'shared'), path.join(root, 'linked-dir'))
-    fs.symlinkSync(path.join(outside, 'file.txt'), path.join(root, 'linked-file.txt'))
+    const root = tree({ 'app/main.js': 'main', 'lib/x.js': 'x', 'notes.txt': 'n' })
+    fs.symlinkSync(path.join(outside, 'shared'), path.join(root, 'outside-dir'))
+    fs.symlinkSync(path.join(outside, 'file.txt'), path.join(root, 'outside-file.txt'))
+    fs.symlinkSync('lib', path.join(root, 'linked-dir'))
+    fs.symlinkSync('notes.txt', path.join(root, 'linked-file.txt'))
     fs.symlinkSync(path.join(root, 'missing'), path.join(root, 'broken'))
     fs.symlinkSync(root, path.join(root, 'app', 'loop'))
     const file = await zipTo(root)
     unzipTest(file)
     const entries = await readZip(file)
     expect([...entries.keys()].sort()).toEqual(
-      ['app/main.js', 'linked-dir/lib.js', 'linked-file.txt'].sort()
+      ['app/main.js', 'lib/x.js', 'linked-dir/x.js', 'linked-file.txt', 'notes.txt'].sort()
     )
-    expect(entries.get('linked-file.txt')!.toString()).toBe('target')
-    expect(entries.get('linked-dir/lib.js')!.toString()).toBe('lib')
+    expect(entries.get('linked-file.txt')!.toString()).toBe('n')
+    expect(entries.get('linked-dir/x.js')!.toString()).toBe('x')
+  })
+
+  it('zips a folder reached by two paths twice (pnpm) and cuts only links to an ancestor', async () => {
+    const root = tree({ 'store/pkg/index.js': 'pkg', 'store/pkg/lib/a.js': 'a' })
+    fs.symlinkSync('store/pkg', path.join(root, 'one'))
+    fs.symlinkSync('store/pkg', path.join(root, 'two'))
+    fs.symlinkSync('../..', path.join(root, 'store/pkg/up')) // → root: an ancestor of itself
+    fs.symlinkSync('.', path.join(root, 'store/pkg/lib/self'))
+    const entries = await readZip(await zipTo(root))
+    expect([...entries.keys()].sort()).toEqual(
+      [
+        'one/index.js',
+        'one/lib/a.js',
+        'store/pkg/index.js',
+        'store/pkg/lib/a.js',
+        'two/index.js',
+        'two/lib/a.js'
+      ].sort()
+    )
+  })
+
+  it('never zips .git, folder or file', async () => {
+    const root = tree({ '.git/config': 'token', 'sub/.git': 'gitdir: ../.git', 'a.txt': 'a' })
+    const entries = await readZip(await zipTo(root))
+    expect([...entries.keys()]).toEqual(['a.txt'])
+  })
+
+  /** Starts zipping, lets the walk finish while the first (large) file is being read, then alters the tree. */
+  async function zipWhileChanging(change: (root: string) => void): Promise<Error> {
+    const root = tree({ 'a.bin': randomBytes(4 << 20), 'b/late.txt': 'late' })
+    const progress: ZipProgress = { readBytes: 0, totalBytes: 0, walked: false }
+    const out = zipFolder(root, progress)
+    while (!progress.walked) await new Promise(resolve => setTimeout(resolve, 5))
+    change(root)
+    const failed = new Promise<Error>(resolve => out.on('error', resolve))
+    out.resume()
+    return failed
+  }
+
+  it('fails with one error naming a file that vanishes mid-zip', async () => {
+    const error = await zipWhileChanging(root => fs.rmSync(path.join(root, 'b/late.txt')))
+    expect(error.message).toMatch(/Could not read 'b\/late\.txt' in the package folder \(ENOENT/)
+  })
+
+  it('fails with one error naming a file replaced by a folder mid-zip', async () => {
+    const error = await zipWhileChanging(root => {
+      fs.rmSync(path.join(root, 'b/late.txt'))
+      fs.mkdirSync(path.join(root, 'b/late.txt'))
+    })
+    expect(error.message).toMatch(/Could not read 'b\/late\.txt'.*EISDIR/)
+  })
+
+  it('fails naming a file whose size changed mid-zip', async () => {
+    const error = await zipWhileChanging(root =>
+      fs.appendFileSync(path.join(root, 'b/late.txt'), ' and longer')
+    )
+    expect(error.message).toMatch(/'b\/late\.txt'.*changed size.*4 bytes when listed, 15 when read/)
   })
 
   it('zips many small files', async () => {

@@ -7,7 +7,7 @@ import {
 } from '@azure/core-rest-pipeline'
 import type { Send } from '../src/azure/http.js'
 import { parseSmokeUrls } from '../src/settings/input-helper.js'
-import { resolveUrl, smoke } from '../src/phases/smoke.js'
+import { resolveUrl, smoke, SMOKE_CONCURRENCY } from '../src/phases/smoke.js'
 
 function answers(...script: Array<[number, string]>): jest.Mock<Send> {
   let call = 0
@@ -80,5 +80,35 @@ describe('smoke', () => {
     const report = await smoke(send, [], 'shop-abc.azurewebsites.net', options)
     expect(report.healthy).toBe(true)
     expect(send.mock.calls[0][0].url).toBe('https://shop-abc.azurewebsites.net/')
+  })
+
+  it("checks N URLs in about one URL's time, at most SMOKE_CONCURRENCY at once, in order", async () => {
+    let inFlight = 0
+    let most = 0
+    const send = jest.fn<Send>(async request => {
+      most = Math.max(most, ++inFlight)
+      await new Promise(resolve => setTimeout(resolve, 100))
+      inFlight--
+      return {
+        status: 200,
+        bodyAsText: 'ok',
+        headers: createHttpHeaders(),
+        request: createPipelineRequest({ url: request.url })
+      } as PipelineResponse
+    })
+    const list = Array.from({ length: 20 }, (_, i) => `/p${i}`).join('\n')
+    const started = Date.now()
+    const report = await smoke(send, parseSmokeUrls(list), 'h', options)
+    const took = Date.now() - started
+    expect(report.healthy).toBe(true)
+    expect(report.results.map(r => r.url)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `https://h/p${i}`)
+    )
+    expect(most).toBe(SMOKE_CONCURRENCY)
+    // 20 URLs of 100 ms each, 8 at a time: 3 rounds, not 20.
+    expect(took).toBeLessThan(1000)
+    const few = Date.now()
+    await smoke(send, parseSmokeUrls('/a\n/b\n/c'), 'h', options)
+    expect(Date.now() - few).toBeLessThan(250)
   })
 })

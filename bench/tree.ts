@@ -105,3 +105,52 @@ export function generateTree(root: string, total: number): TreeInfo {
   info.files = info.smallFiles + info.largeFiles
   return info
 }
+
+/**
+ * The link benchmark's shape (issue 14): 20% of the bytes in small files (~3 KiB: ~20,000 of them
+ * at 300 MB, ~2,000 at 30 MB), half source-like text, half random; the rest in incompressible
+ * files of 60 MB and more (at least one, smaller when the whole tree is).
+ */
+export function generateLinkTree(root: string, total: number): TreeInfo {
+  const rand = prng(total + 1)
+  const text = textBlock(4 * MiB, rand)
+  const info: TreeInfo = { root, bytes: 0, files: 0, smallFiles: 0, largeFiles: 0 }
+  const smallBudget = Math.floor(total * 0.2)
+  const count = Math.max(200, Math.round(smallBudget / 3072))
+  const each = Math.floor(smallBudget / count)
+  for (let i = 0; i < count; i++) {
+    const dir = path.join(
+      root,
+      'node_modules',
+      `pkg${Math.floor(i / 500)}`,
+      `mod${Math.floor(i / 50) % 10}`
+    )
+    if (i % 50 === 0) fs.mkdirSync(dir, { recursive: true })
+    const size = i === count - 1 ? smallBudget - each * (count - 1) : each
+    const at = Math.floor(rand() * (text.length - size))
+    const body = i % 2 === 0 ? text.subarray(at, at + size) : randomBytes(size)
+    fs.writeFileSync(path.join(dir, `f${i}${i % 2 === 0 ? '.js' : '.dat'}`), body)
+    info.smallFiles++
+  }
+  const largeBudget = total - smallBudget
+  const large = Math.max(1, Math.floor(largeBudget / (60 * MiB)))
+  for (let i = 0; i < large; i++) {
+    const size =
+      i < large - 1
+        ? Math.floor(largeBudget / large)
+        : largeBudget - (large - 1) * Math.floor(largeBudget / large)
+    const file = path.join(root, 'assets', `blob${i}.bin`)
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    const fd = fs.openSync(file, 'w')
+    try {
+      for (let left = size; left > 0; left -= MiB)
+        fs.writeSync(fd, randomBytes(Math.min(MiB, left)))
+    } finally {
+      fs.closeSync(fd)
+    }
+    info.largeFiles++
+  }
+  info.bytes = total
+  info.files = info.smallFiles + info.largeFiles
+  return info
+}

@@ -94,17 +94,35 @@ export async function publish(
         'content-type': CONTENT_TYPE[pkg.type] ?? 'application/octet-stream'
       }
       if (pkg.size !== undefined) headers['content-length'] = String(pkg.size)
-      const res = await send({
-        url,
-        method: 'POST',
-        body: () => openPackage(pkg, zip),
-        headers: headers,
-        abortSignal: options.signal,
-        onUploadProgress: progress => {
-          bytes = progress.loadedBytes
-          log(progress.loadedBytes)
-        }
-      })
+      // A package that cannot be read (a file removed or unreadable mid-zip) ends the upload with
+      // its own error, naming the file, and is not retried: the HTTP client does not listen for
+      // errors on a request body, so one emitted there would crash the process.
+      const attempt = new AbortController()
+      let unreadable: Error | undefined
+      const body = (): NodeJS.ReadableStream => {
+        const stream = openPackage(pkg, zip)
+        stream.on('error', (error: Error) => {
+          unreadable ??= error
+          attempt.abort(error)
+        })
+        return stream
+      }
+      let res: PipelineResponse
+      try {
+        res = await send({
+          url,
+          method: 'POST',
+          body,
+          headers: headers,
+          abortSignal: AbortSignal.any([options.signal, attempt.signal]),
+          onUploadProgress: progress => {
+            bytes = progress.loadedBytes
+            log(progress.loadedBytes)
+          }
+        })
+      } catch (error) {
+        throw unreadable ?? error
+      }
       if (res.status !== 200 && res.status !== 202) fail(res, 'Kudu publish')
       return res
     },

@@ -83,7 +83,31 @@ async function checkOne(
 }
 
 /**
- * Checks every URL concurrently, each retried every interval until healthy or the phase's
+ * At most this many URLs are checked at once: a long list must not open a connection per URL
+ * against an app that is still warming up; up to this many cost about one URL's time.
+ */
+export const SMOKE_CONCURRENCY = 8
+
+/** Like Promise.all over `items`, with at most `limit` calls in flight; results keep their order. */
+export async function mapBounded<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>
+): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
+
+/**
+ * Checks the URLs concurrently (at most SMOKE_CONCURRENCY at once), each retried every interval until healthy or the phase's
  * bound; N URLs cost about as long as the slowest one.
  */
 export async function smoke(
@@ -94,8 +118,8 @@ export async function smoke(
 ): Promise<SmokeReport> {
   const end = Math.min(Date.now() + options.timeoutMs, options.deadline)
   const list = checks.length > 0 ? checks : [DEFAULT_CHECK]
-  const results = await Promise.all(
-    list.map(check => checkOne(send, check, resolveUrl(check, hostName), options, end))
+  const results = await mapBounded(list, SMOKE_CONCURRENCY, check =>
+    checkOne(send, check, resolveUrl(check, hostName), options, end)
   )
   for (const r of results) {
     const line = `${r.healthy ? '✓' : '✗'} ${r.url} → ${r.status ?? 'no answer'}${r.latencyMs !== undefined ? ` in ${r.latencyMs} ms` : ''} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}${r.reason ? ` (${r.reason})` : ''}`

@@ -38,6 +38,10 @@ else if (cfg.mode === 'logged-out') {
 else if (args[0] === 'account' && args[1] === 'show') {
   process.stdout.write(JSON.stringify({ environmentName: 'AzureCloud', homeTenantId: cfg.tenantId, id: cfg.subscriptionId, isDefault: true, managedByTenants: [], name: 'emulated', state: 'Enabled', tenantId: cfg.tenantId, user: { name: cfg.clientId, type: 'servicePrincipal' } }, null, 2) + '\n')
   process.exit(0)
+} else if (args[0] === 'cloud' && args[1] === 'show') {
+  // What products that log in through the CLI (Azure/webapps-deploy) read their endpoints from.
+  process.stdout.write(JSON.stringify({ isActive: true, name: 'AzureCloud', profile: 'latest', endpoints: { activeDirectory: 'https://login.microsoftonline.com', activeDirectoryResourceId: 'https://management.core.windows.net/', management: 'https://management.core.windows.net/', resourceManager: 'https://management.azure.com/' }, suffixes: {} }, null, 2) + '\n')
+  process.exit(0)
 } else {
   process.stderr.write("ERROR: 'az " + args.join(' ') + "' is not modelled by the staged-swap emulator\n")
   process.exit(1)

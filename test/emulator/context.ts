@@ -19,6 +19,8 @@ export interface RequestLogEntry {
   fault?: string
   /** the request carried an Authorization header (whatever its scheme) */
   authorized?: boolean
+  /** when the answer was finished (ms since epoch); unset while in flight or when dropped */
+  endTime?: number
 }
 
 export interface Delays {
@@ -27,6 +29,10 @@ export interface Delays {
   siteStartMs: number
   /** How long a swap (slotsswap) runs before it is applied; lroMs when unset. Real swaps take 1 to several minutes. */
   swapMs?: number
+  /** Kudu reads an uploaded package at most this fast (bytes/s), as a slow link would; unset: no limit */
+  uploadBytesPerSecond?: number
+  /** added to every ARM and Kudu answer (ms), as real Azure's round trips are: 100-300 ms */
+  latencyMs?: number
 }
 
 export interface IssuedToken {

@@ -238,7 +238,12 @@ async function handlePublish(ctx: Ctx, site: SiteState, slot: SlotState): Promis
     }
   })
   try {
-    await pipeline(req, counter, fs.createWriteStream(d.packagePath))
+    await pipeline(
+      req,
+      throttle(emu.delays.uploadBytesPerSecond),
+      counter,
+      fs.createWriteStream(d.packagePath)
+    )
   } catch (e) {
     setStatus(d, 3)
     d.complete = true
@@ -272,6 +277,26 @@ async function handlePublish(ctx: Ctx, site: SiteState, slot: SlotState): Promis
     location: `https://${foreign?.which === 'location' ? foreign.host : slot.scmHostName}/api/deployments/latest?deployer=OneDeploy&time=${stamp}`,
     'retry-after': emu.retryAfterSeconds,
     'scm-deployment-id': id
+  })
+}
+
+/**
+ * Reads at most `bytesPerSecond` (a slow link): each chunk is passed on when the link would have
+ * delivered it, and holding the callback back is what pushes back on the sender through TCP.
+ */
+function throttle(bytesPerSecond: number | undefined): Transform {
+  let started = 0
+  let passed = 0
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (!bytesPerSecond) return cb(null, chunk)
+      started ||= Date.now()
+      passed += chunk.length
+      // Early chunks pass at once (a timer costs ≥ 1 ms, too slow for 16 kB TLS records).
+      const wait = started + (passed / bytesPerSecond) * 1000 - Date.now()
+      if (wait < 2) return cb(null, chunk)
+      setTimeout(() => cb(null, chunk), wait)
+    }
   })
 }
 

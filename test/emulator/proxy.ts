@@ -106,7 +106,10 @@ export async function startProxy(deps: ProxyDeps): Promise<ProxyServer> {
       authorized: req.headers.authorization !== undefined
     }
     log.push(entry)
-    res.on('finish', () => (entry.status = res.statusCode))
+    res.on('finish', () => {
+      entry.status = res.statusCode
+      entry.endTime = Date.now()
+    })
     if (!service) {
       req.resume()
       emu.note(`proxy: request for unknown host ${host}`)
@@ -167,6 +170,15 @@ export async function startProxy(deps: ProxyDeps): Promise<ProxyServer> {
           return res
         }) as typeof res.end
       }
+    }
+    const latency = emu.delays.latencyMs ?? 0
+    if (latency > 0 && (service === 'arm' || service === 'kudu')) {
+      // Handled at once, answered `latency` ms later: a real Azure round trip.
+      const end = res.end.bind(res) as (...a: unknown[]) => http.ServerResponse
+      res.end = ((...a: unknown[]) => {
+        later(emu, latency, () => end(...a))
+        return res
+      }) as typeof res.end
     }
     try {
       switch (service) {
