@@ -27,7 +27,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['__tests__/**', 'test/**', 'demo/**', 'bench/**', 'scripts/**', '__fixtures__/**'],
+    files: ['__tests__/**', 'test/**', 'demo/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' }
   }
 )

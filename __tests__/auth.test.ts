@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type { AccessToken, TokenCredential } from '@azure/core-auth'
-import * as core from '../__fixtures__/core.js'
+import * as core from '../test/fixtures/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { shared } = await import('../src/azure/auth.js')

@@ -1,7 +1,7 @@
 // run() with a faked @actions/core: bad input ends in one failure naming the input, every output
 // set, and no login attempted (the proof with real Azure calls is in the e2e tests).
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
-import * as core from '../__fixtures__/core.js'
+import * as core from '../test/fixtures/core.js'
 
 const login = jest.fn()
 jest.unstable_mockModule('@actions/core', () => core)
