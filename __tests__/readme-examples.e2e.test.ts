@@ -218,10 +218,43 @@ describe('.github/workflows/example-*.yml', () => {
   it('are the deploy, rollback and cleanup examples', () => {
     expect(exampleFiles()).toEqual([
       '.github/workflows/example-cleanup.yml',
+      '.github/workflows/example-container.yml',
       '.github/workflows/example-deploy.yml',
       '.github/workflows/example-rollback.yml'
     ])
   })
+
+  it(
+    'container deploy, as written: the pushed image is staged, swapped in and kept for a rollback',
+    async () => {
+      const commit = newApp()
+      const slots = emu.state.sites.get(commit.app)!.slots
+      slots.get('production')!.siteConfig.linuxFxVersion = 'DOCKER|myacr.azurecr.io/shop:v1'
+      slots.get('staging')!.siteConfig.linuxFxVersion = 'DOCKER|myacr.azurecr.io/shop:v0'
+      // What the workflow's docker push step leaves in the registry.
+      const image = `myacr.azurecr.io/shop:${commit.sha}`
+      emu.containers.push(image, { files: appFiles(commit.sha) })
+      const run = await runStep(
+        workflowFile('.github/workflows/example-container.yml'),
+        0,
+        commit,
+        {
+          'vars.AZURE_ACR_NAME': 'myacr'
+        }
+      )
+      expect(errors(run)).toEqual([])
+      expect(run.outputs).toMatchObject({
+        result: 'success',
+        'deployed-version': image,
+        'previous-version': 'v1',
+        swapped: 'true',
+        'rollback-available': 'true'
+      })
+      expect(slots.get('production')!.siteConfig.linuxFxVersion).toBe(`DOCKER|${image}`)
+      expect(await serves(emu, commit.app, 'production')).toBe(commit.sha)
+    },
+    TEST_MS
+  )
 
   it(
     'deploy, then the rollback button, then the nightly cleanup, each as written',
