@@ -209,6 +209,26 @@ describe.each(nodes())('sidecars (sitecontainers-config) with $name', ({ bin }) 
     expect(runs(app, 'staging')).toEqual({ main: 'myacr.azurecr.io/shop:v2', otel: OTEL })
   })
 
+  it('does not call it a success when production kept its previous set through the swap', async () => {
+    // The reading of the docs staged-swap does not assume: each slot keeps its sitecontainers.
+    const app = sidecarApp()
+    emu.state.sites.get(app)!.sitecontainersStay = true
+    const run = await runAction(
+      emu,
+      { 'app-name': app, 'sitecontainers-config': config('myacr.azurecr.io/shop:v2'), ...SMOKE },
+      { node: bin }
+    )
+    expect(run.code).toBe(1)
+    expect(run.outputs.result).toBe('failed')
+    expect(errors(run).join('\n')).toMatch(
+      /The swap completed, but production does not run the sitecontainers checked in staging/
+    )
+    // Production still runs (and serves) its previous, checked set; nothing else was changed.
+    expect(runs(app, 'production')).toEqual(PREVIOUS)
+    expect(await serves(emu, app, 'production')).toBe('v1')
+    expect(leaks(run)).toEqual([])
+  })
+
   it('lists the containers in the dry-run plan, without the password and without writes', async () => {
     const app = sidecarApp()
     const run = await runAction(

@@ -22,6 +22,7 @@ import { KEEP_WARM_TAG, keepWarmUntil, OWNED_TAG, SWAP_TAG } from '../phases/swa
 import { runtimeCheckPhase } from '../phases/runtime-check.js'
 import { deployImage, describeImage } from '../phases/containers.js'
 import {
+  checkSwappedSet,
   deploySitecontainers,
   describeSitecontainers,
   sitecontainersPlanStep
@@ -274,4 +275,5 @@ export async function deploy(ctx: RunContext): Promise<void> {
     return
   }
   await promote(ctx, t, incoming, outgoing)
+  if (s.sitecontainers) await checkSwappedSet(ctx, t.app)
 }

@@ -18,7 +18,7 @@ import {
 import { describeSitecontainer, type SiteContainerSpec } from '../settings/sitecontainers.js'
 import type { Settings } from '../settings/input-helper.js'
 import { formatDuration } from '../settings/duration.js'
-import type { PhaseHandle } from '../report/report.js'
+import { phase, type PhaseHandle } from '../report/report.js'
 import { logBaseline, waitUntilRunning } from './containers.js'
 import type { RunContext } from './context.js'
 
@@ -135,4 +135,34 @@ export async function deploySitecontainers(
   if (outcome.ok) return true
   report.message = `The sitecontainers (main ${main.properties.image}) ${outcome.why} in ${s.slot} (container log above); no smoke or swap happened and ${s.targetSlot} still serves ${production}. Check each container's image and its registry access (authType, userName/passwordSecret or the managed identity), then deploy again.`
   return false
+}
+
+/**
+ * After a successful swap: production must now run the set that was checked in the slot. The docs
+ * do not say that sitecontainers move with a swap; should the platform keep each slot's set,
+ * production would still run (and pass smoke with) its previous set, and the run must not call
+ * that a success. Nothing is changed here: production runs a set that was checked before.
+ */
+export async function checkSwappedSet(ctx: RunContext, app: AppRef): Promise<void> {
+  const { settings: s, report } = ctx
+  const specs = s.sitecontainers
+  if (!specs || report.result !== 'success' || !report.swapped) return
+  await phase(report, `Check ${s.targetSlot} sitecontainers`, async handle => {
+    const running = await listSiteContainers(app, s.targetSlot, ctx.signal)
+    const missing = specs.filter(
+      spec =>
+        !running.some(
+          c =>
+            c.name.toLowerCase() === spec.name.toLowerCase() &&
+            c.properties.image === spec.properties.image
+        )
+    )
+    if (!missing.length) {
+      handle.note(`runs ${specs.map(c => c.name).join(', ')}`)
+      return
+    }
+    handle.fail(`${missing.map(c => c.name).join(', ')} not in ${s.targetSlot} after the swap`)
+    report.result = 'failed'
+    report.message = `The swap completed, but ${s.targetSlot} does not run the sitecontainers checked in ${s.slot} (${missing.map(describeSitecontainer).join('; ')} missing; it runs ${running.map(c => `${c.name}: ${c.properties.image}`).join(', ') || 'none'}). App Service kept each slot's sitecontainers through the swap, so ${s.targetSlot} still runs its previous set; staged-swap changed nothing further. Set ${s.targetSlot}'s sitecontainers yourself, or report this to staged-swap.`
+  })
 }

@@ -404,7 +404,10 @@ export function swapNow(site: SiteState, a: SlotState, b: SlotState): void {
   ;[a.content, b.content] = [b.content, a.content]
   ;[a.deployments, b.deployments] = [b.deployments, a.deployments]
   // Sidecars move with the content (docs silent; the safe choice, sitecontainers.ts).
-  ;[a.sitecontainers, b.sitecontainers] = [b.sitecontainers, a.sitecontainers]
+  if (!site.sitecontainersStay)
+    [a.sitecontainers, b.sitecontainers] = [b.sitecontainers, a.sitecontainers]
+  // The other reading (test knob): each slot keeps its set, and so serves what its set runs.
+  else [a.content, b.content] = [b.content, a.content]
   const t = nowIso()
   for (const [s, other] of [
     [a, b],

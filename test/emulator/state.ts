@@ -101,6 +101,8 @@ export interface SiteState {
   slots: Map<string, SlotState>
   /** id of the swap operation running on this app, if any */
   swapInProgress: string | null
+  /** Test knob: sitecontainers stay with their slot on swap (the reading the docs leave open). */
+  sitecontainersStay?: boolean
 }
 
 export interface EmulatorState {
