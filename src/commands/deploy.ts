@@ -21,6 +21,12 @@ import { deleteTags, mergeTags } from '../azure/tags.js'
 import { KEEP_WARM_TAG, keepWarmUntil, OWNED_TAG, SWAP_TAG } from '../phases/swap-record.js'
 import { runtimeCheckPhase } from '../phases/runtime-check.js'
 import { deployImage, describeImage } from '../phases/containers.js'
+import {
+  checkSwappedSet,
+  deploySitecontainers,
+  describeSitecontainers,
+  sitecontainersPlanStep
+} from '../phases/sidecars.js'
 import { disableStagingTriggers, functionsPlan, functionsPreflight } from '../phases/functions.js'
 import {
   DEPLOYED_AT_SETTING,
@@ -34,6 +40,7 @@ import {
 
 function describePackage(ctx: RunContext): string {
   if (ctx.settings.images) return describeImage(ctx.settings.images[0])
+  if (ctx.settings.sitecontainers) return describeSitecontainers(ctx.settings.sitecontainers)
   const pkg = ctx.settings.package
   if (!pkg) return 'no package'
   return pkg.kind === 'folder'
@@ -59,7 +66,8 @@ function plan(
     `Mark '${s.slot}' as being deployed: app setting ${DEPLOYING_SETTING}=${s.version}, ${VERSION_SETTING} and ${DEPLOYED_AT_SETTING} removed (restarts the slot)`
   )
   steps.push(...beforeDeploy)
-  if (s.images)
+  if (s.sitecontainers) steps.push(sitecontainersPlanStep(s))
+  else if (s.images)
     steps.push(
       `Set '${s.slot}' to run ${describePackage(ctx)} (siteConfig linuxFxVersion DOCKER|${s.images[0]}; restarts the slot) and wait up to ${formatDuration(s.runtimeCheckMs)} until its container is ready (Kudu docker log); stop on a pull or start failure`
     )
@@ -67,7 +75,7 @@ function plan(
     steps.push(
       `Deploy ${describePackage(ctx)} to '${s.slot}' with Kudu OneDeploy (type ${s.package?.type})`
     )
-  if (s.runtimeCheckMs && !s.images)
+  if (s.runtimeCheckMs && !s.images && !s.sitecontainers)
     steps.push(
       `Wait up to ${formatDuration(s.runtimeCheckMs)} for App Service to report that the runtime of the deployment started in '${s.slot}' (deploymentStatus); stop on RuntimeFailed, let smoke decide where it is not reported`
     )
@@ -206,6 +214,7 @@ export async function deploy(ctx: RunContext): Promise<void> {
   }
   const deployed = await phase(report, `Deploy to ${s.slot}`, async handle => {
     if (s.images) return deployImage(ctx, t.app, slot, handle, label(outgoing))
+    if (s.sitecontainers) return deploySitecontainers(ctx, t.app, slot, handle, label(outgoing))
     core.info(`Uploading ${describePackage(ctx)} to ${slot.scmHostName}…`)
     const started = Date.now()
     const { pollUrl, bytes } = await publish(ctx.kudu, slot.scmHostName, s.package!, ctx)
@@ -266,4 +275,5 @@ export async function deploy(ctx: RunContext): Promise<void> {
     return
   }
   await promote(ctx, t, incoming, outgoing)
+  if (s.sitecontainers) await checkSwappedSet(ctx, t.app)
 }

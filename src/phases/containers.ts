@@ -52,49 +52,77 @@ export async function deployImage(
     core.info(
       `'${s.slot}' runs ${before ? `image ${before}` : 'no container image'}; setting ${image}.`
     )
-    const baseline = new Map<string, number>()
-    const start = await readPlatformLogs(ctx.kudu, slot.scmHostName, ctx.signal)
-    for (const [href, lines] of start ?? []) baseline.set(href, lines.length)
+    const baseline = await logBaseline(ctx, slot)
     await patchSiteConfig(app, s.slot, { linuxFxVersion: `DOCKER|${image}` }, ctx.signal)
     if (before === image) {
       handle.note(`already set to ${image}; smoke decides`)
       return true
     }
-    if (!start) {
+    if (!baseline) {
       core.info(
         `Kudu has no docker logs for '${s.slot}' (HTTP 404); smoke decides whether ${image} runs.`
       )
       handle.note(`linuxFxVersion set; no docker log to follow`)
       return true
     }
-    const started = Date.now()
-    const until = Math.min(started + s.runtimeCheckMs, ctx.deadline)
-    let shown = 0
-    for (;;) {
-      const polled = Date.now()
-      const logs = (await readPlatformLogs(ctx.kudu, slot.scmHostName, ctx.signal)) ?? new Map()
-      const lines = newLines(logs, baseline).map(redact)
-      for (const line of lines.slice(shown)) core.info(`  ${line}`)
-      shown = lines.length
-      if (lines.some(l => READY.test(l))) {
-        handle.note(`runs ${image} (${formatDuration(Date.now() - started)})`)
-        return true
-      }
-      const failure = lines.find(l => FAILED.test(l))
-      const outOfTime = polled + pollDelay(polled - started) > until
-      if (failure || outOfTime) {
-        const tail = lines.slice(-TAIL)
-        const why = failure
-          ? `failed to start: ${failure.replace(/^\S+\s+/, '')}`
-          : `did not report ready within ${formatDuration(Date.now() - started)}`
-        handle.fail(`${image} ${why}`)
-        core.info(
-          `Container log of '${s.slot}' (last ${tail.length} lines):\n${tail.map(l => `  ${l}`).join('\n') || '  (empty)'}`
-        )
-        report.message = `Image ${image} ${why} in ${s.slot} (container log above); no smoke or swap happened and ${s.targetSlot} still serves ${production}. Check the image reference and the registry access (acrUseManagedIdentityCreds or the DOCKER_REGISTRY_SERVER_* app settings), then deploy again.`
-        return false
-      }
-      await sleep(Math.max(0, polled + pollDelay(polled - started) - Date.now()), ctx.signal)
+    const outcome = await waitUntilRunning(ctx, slot, handle, baseline, image)
+    if (outcome.ok) return true
+    report.message = `Image ${image} ${outcome.why} in ${s.slot} (container log above); no smoke or swap happened and ${s.targetSlot} still serves ${production}. Check the image reference and the registry access (acrUseManagedIdentityCreds or the DOCKER_REGISTRY_SERVER_* app settings), then deploy again.`
+    return false
+  }
+}
+
+/** Line counts of the slot's platform logs now: what follows is the restart being waited for. */
+export async function logBaseline(
+  ctx: RunContext,
+  slot: SlotInfo
+): Promise<Map<string, number> | undefined> {
+  const start = await readPlatformLogs(ctx.kudu, slot.scmHostName, ctx.signal)
+  if (!start) return undefined
+  const baseline = new Map<string, number>()
+  for (const [href, lines] of start) baseline.set(href, lines.length)
+  return baseline
+}
+
+/**
+ * Follows the slot's docker log from `baseline` until the platform says the container (the main
+ * one, for sidecars) is ready, a pull or start fails, or runtime-check-timeout / the run's deadline
+ * ends the wait. On failure the log's tail is printed and handle failed with `what` and why.
+ */
+export async function waitUntilRunning(
+  ctx: RunContext,
+  slot: SlotInfo,
+  handle: PhaseHandle,
+  baseline: Map<string, number>,
+  what: string
+): Promise<{ ok: true } | { ok: false; why: string }> {
+  const s = ctx.settings
+  const started = Date.now()
+  const until = Math.min(started + s.runtimeCheckMs, ctx.deadline)
+  let shown = 0
+  for (;;) {
+    const polled = Date.now()
+    const logs = (await readPlatformLogs(ctx.kudu, slot.scmHostName, ctx.signal)) ?? new Map()
+    const lines = newLines(logs, baseline).map(redact)
+    for (const line of lines.slice(shown)) core.info(`  ${line}`)
+    shown = lines.length
+    if (lines.some(l => READY.test(l))) {
+      handle.note(`runs ${what} (${formatDuration(Date.now() - started)})`)
+      return { ok: true }
     }
+    const failure = lines.find(l => FAILED.test(l))
+    const outOfTime = polled + pollDelay(polled - started) > until
+    if (failure || outOfTime) {
+      const tail = lines.slice(-TAIL)
+      const why = failure
+        ? `failed to start: ${failure.replace(/^\S+\s+/, '')}`
+        : `did not report ready within ${formatDuration(Date.now() - started)}`
+      handle.fail(`${what} ${why}`)
+      core.info(
+        `Container log of '${s.slot}' (last ${tail.length} lines):\n${tail.map(l => `  ${l}`).join('\n') || '  (empty)'}`
+      )
+      return { ok: false, why }
+    }
+    await sleep(Math.max(0, polled + pollDelay(polled - started) - Date.now()), ctx.signal)
   }
 }

@@ -4,6 +4,7 @@ import { InputError, InputErrors } from './input-error.js'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { formatDuration, MAX_TIMER_MS, parseDuration } from './duration.js'
+import { mainImageOf, parseSitecontainers, type SiteContainerSpec } from './sitecontainers.js'
 
 export const COMMANDS = ['deploy', 'swap', 'rollback', 'cleanup'] as const
 export const TEARDOWNS = ['none', 'stop', 'delete'] as const
@@ -74,6 +75,8 @@ export interface Settings {
   images?: string[]
   /** deploy to a Function app: keep non-HTTP triggers off in the slot (sticky AzureWebJobs.<fn>.Disabled). */
   disableStagingTriggers: boolean
+  /** deploy: sidecars, the slot's sitecontainers set (webapps-deploy `sitecontainers-config`). */
+  sitecontainers?: SiteContainerSpec[]
 }
 
 export interface CanaryStep {
@@ -482,6 +485,7 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     let label = input('version') || undefined
     // An image's reference is its version unless the user names one.
     if (command === 'deploy') label ??= images?.[0]
+    if (command === 'deploy') label ??= mainImageOf(core.getInput('sitecontainers-config'))
     if (command === 'deploy') label ??= env.GITHUB_SHA?.trim() || undefined
     if (command === 'deploy' && commandKnown && !label)
       throw new InputError(
@@ -513,7 +517,11 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       )
   }, undefined)
   const pkg =
-    command === 'deploy' && commandKnown && !images && !input('images')
+    command === 'deploy' &&
+    commandKnown &&
+    !images &&
+    !input('images') &&
+    !input('sitecontainers-config')
       ? valid(() => packageSpec(env.GITHUB_WORKSPACE || process.cwd()), undefined)
       : undefined
   if (command !== 'deploy' && input('package'))
@@ -612,7 +620,19 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     warnings,
     runtimeCheckMs: valid(() => duration('runtime-check-timeout', '10m', 0, MAX_TIMER_MS), 600_000),
     images,
-    disableStagingTriggers: valid(() => bool('disable-staging-triggers', false), false)
+    disableStagingTriggers: valid(() => bool('disable-staging-triggers', false), false),
+    sitecontainers:
+      command === 'deploy'
+        ? valid(() => {
+            const specs = parseSitecontainers(core.getInput('sitecontainers-config'))
+            if (specs && (input('images') || input('package')))
+              throw new InputError(
+                'sitecontainers-config',
+                `give either sitecontainers-config (sidecars) or ${input('images') ? 'images' : 'package'}, not both; the main container's image goes in sitecontainers-config.`
+              )
+            return specs
+          }, undefined)
+        : undefined
   }
   if (errors.length === 1) throw errors[0]
   if (errors.length > 1) throw new InputErrors(errors)

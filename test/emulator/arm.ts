@@ -20,6 +20,7 @@ import {
 import { renderSlot } from './site.js'
 import { handleDeploymentStatus } from './deployment-status.js'
 import { onSiteConfigChanged } from './containers.js'
+import { handleSitecontainers } from './sitecontainers.js'
 import { handlePlan, listFunctions, refuseNewSlot } from './functions.js'
 import {
   type ConnectionString,
@@ -402,6 +403,11 @@ export function swapNow(site: SiteState, a: SlotState, b: SlotState): void {
   b.siteConfig = { ...sa.cfg, ...cfgB }
   ;[a.content, b.content] = [b.content, a.content]
   ;[a.deployments, b.deployments] = [b.deployments, a.deployments]
+  // Sidecars move with the content (docs silent; the safe choice, sitecontainers.ts).
+  if (!site.sitecontainersStay)
+    [a.sitecontainers, b.sitecontainers] = [b.sitecontainers, a.sitecontainers]
+  // The other reading (test knob): each slot keeps its set, and so serves what its set runs.
+  else [a.content, b.content] = [b.content, a.content]
   const t = nowIso()
   for (const [s, other] of [
     [a, b],
@@ -676,6 +682,8 @@ export async function handleArm(ctx: Ctx): Promise<void> {
   if (op === 'functions' && method === 'GET') return void listFunctions(ctx, site, slot)
   if (eq(rest[0], 'deploymentStatus'))
     return handleDeploymentStatus(ctx, site, slot, method, rest.slice(1))
+  if (eq(rest[0], 'sitecontainers'))
+    return handleSitecontainers(ctx, site, slot, method, rest.slice(1), body)
   switch (`${method} ${op}`) {
     case 'GET ':
       return sendJson(ctx, 200, siteJson(st, site, slot))

@@ -49,6 +49,8 @@ export function onSiteConfigChanged(
   slot: SlotState,
   before: Record<string, unknown>
 ): void {
+  if (isSitecontainersMode(slot.siteConfig) && !isSitecontainersMode(before))
+    return startSitecontainers(emu, site, slot)
   const image = imageOf(slot.siteConfig)
   if (!image || image === imageOf(before)) return
   const spec = registries.get(emu)?.get(image)
@@ -113,4 +115,59 @@ export function handleDockerLogs(ctx: Ctx, slot: SlotState, method: string, p: s
     return true
   }
   return false
+}
+
+// ---- sitecontainers (sidecars) ----------------------------------------------------------------
+// With linuxFxVersion SITECONTAINERS the slot runs its sitecontainers set (sitecontainers.ts):
+// every change to the set, or the switch to SITECONTAINERS, restarts the slot, pulling each image;
+// the main container's files become the slot's content once all of them started.
+
+const generations = new WeakMap<SlotState, number>()
+
+export const isSitecontainersMode = (cfg: Record<string, unknown>): boolean =>
+  typeof cfg.linuxFxVersion === 'string' && cfg.linuxFxVersion.toUpperCase() === 'SITECONTAINERS'
+
+/** Restarts the slot with its sitecontainers (no-op unless linuxFxVersion is SITECONTAINERS). */
+export function startSitecontainers(emu: Internals, site: SiteState, slot: SlotState): void {
+  if (!isSitecontainersMode(slot.siteConfig)) return
+  const generation = (generations.get(slot) ?? 0) + 1
+  generations.set(slot, generation)
+  const set = [...(slot.sitecontainers?.values() ?? [])]
+  const main = set.find(c => c.properties.isMain === true)
+  const container = `${site.name}${slot.slot === 'production' ? '' : `__${slot.slot}`}_0_${Math.random().toString(16).slice(2, 10)}`
+  slot.startedAt = Number.MAX_SAFE_INTEGER / 2
+  const specs = set.map(c => ({
+    name: c.name,
+    image: String(c.properties.image),
+    spec: registries.get(emu)?.get(String(c.properties.image))
+  }))
+  for (const c of specs) log(slot, `INFO  - Pulling image: ${c.image} (sitecontainer ${c.name})`)
+  if (specs.some(c => c.spec?.pull === 'hang')) return
+  const startMs = Math.max(150, ...specs.map(c => c.spec?.startMs ?? 150))
+  later(emu, startMs, () => {
+    if (generations.get(slot) !== generation) return // restarted meanwhile
+    const bad = specs.find(c => !c.spec || c.spec.pull === 'fail')
+    if (bad || !main) {
+      if (bad)
+        log(
+          slot,
+          `ERROR - DockerApiException: Docker API responded with status code=NotFound, response={"message":"manifest for ${bad.image} not found: manifest unknown: manifest unknown"}`
+        )
+      else log(slot, `ERROR - No main sitecontainer (isMain) is configured for site ${site.name}`)
+      log(slot, `ERROR - Pull image failed`)
+      log(slot, `INFO  - Stopping site ${container} because it failed during startup.`)
+      return
+    }
+    for (const c of specs) log(slot, `INFO  - ${c.image} Pull complete`)
+    const files = new Map<string, FileRef>()
+    const mainSpec = specs.find(c => c.name === main.name)!.spec!
+    for (const [k, v] of Object.entries(mainSpec.files))
+      files.set(normalizeFilePath(k), { kind: 'buffer', data: Buffer.from(v, 'utf8') })
+    slot.content = files
+    slot.startedAt = Date.now()
+    log(
+      slot,
+      `INFO  - Container ${container}_${main.name} for site ${site.name} initialized successfully and is ready to serve requests.`
+    )
+  })
 }

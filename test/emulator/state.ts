@@ -77,6 +77,13 @@ export interface SlotState {
   createdTimeUtc: string
   /** Requests to this slot's host that traffic routing decided (site.ts routeRequest). */
   routed?: Array<{ at: number; servedBy: string; pinned: boolean }>
+  /** `…/sitecontainers/{name}` resources (sidecars); move with the content on swap (sitecontainers.ts) */
+  sitecontainers?: Map<string, SiteContainerState>
+}
+
+export interface SiteContainerState {
+  name: string
+  properties: Record<string, unknown>
 }
 
 export interface SiteState {
@@ -94,6 +101,8 @@ export interface SiteState {
   slots: Map<string, SlotState>
   /** id of the swap operation running on this app, if any */
   swapInProgress: string | null
+  /** Test knob: sitecontainers stay with their slot on swap (the reading the docs leave open). */
+  sitecontainersStay?: boolean
 }
 
 export interface EmulatorState {
