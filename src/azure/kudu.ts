@@ -248,3 +248,38 @@ export async function deploymentLog(
     ]
   }
 }
+
+/** An answer read whole: its HTTP status and text. */
+export interface KuduAnswer {
+  status: number
+  text: string
+}
+
+/** A file of the slot's site (`site/wwwroot/...`) through Kudu's VFS API. */
+export async function readSiteFile(
+  kudu: Send,
+  scmHostName: string,
+  path: string,
+  signal: AbortSignal
+): Promise<KuduAnswer> {
+  const response = await kudu({
+    url: `https://${scmHostName}/api/vfs/site/wwwroot/${path}`,
+    method: 'GET',
+    abortSignal: signal
+  })
+  return { status: response.status, text: response.bodyAsText ?? '' }
+}
+
+/** The slot's latest Kudu deployment, as Kudu answers it (404/204: none; 403: the app is stopped). */
+export async function readLatestDeployment(
+  kudu: Send,
+  scmHostName: string,
+  signal: AbortSignal
+): Promise<KuduAnswer> {
+  const response = await kudu({
+    url: `https://${scmHostName}/api/deployments/latest`,
+    method: 'GET',
+    abortSignal: signal
+  })
+  return { status: response.status, text: response.bodyAsText ?? '' }
+}

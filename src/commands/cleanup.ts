@@ -1,5 +1,4 @@
 import * as core from '@actions/core'
-import { getConfiguration, getConfigurationSlot } from '@azure/arm-appservice/api/webApps'
 import type { RampUpRule, Site } from '@azure/arm-appservice/models'
 import {
   findApp,
@@ -13,11 +12,17 @@ import {
 } from '../azure/arm.js'
 import { armOptions, type RunContext } from '../phases/context.js'
 import { formatDuration } from '../settings/duration.js'
-import { KUDU_FAILED, KUDU_SUCCESS, type KuduDeployment } from '../azure/kudu.js'
+import {
+  KUDU_FAILED,
+  KUDU_SUCCESS,
+  readLatestDeployment,
+  type KuduDeployment
+} from '../azure/kudu.js'
 import { phase, type CleanupRow } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
 import { recordOf } from '../model/versions.js'
 import { deleteTags } from '../azure/tags.js'
+import { readRoutingRules } from '../azure/routing.js'
 import { isOwned, KEEP_WARM_TAG, keepWarmUntil } from '../phases/swap-record.js'
 
 /** Kudu of a stopped app: App Service's front end answers for it (AZURE-NOTES). */
@@ -29,16 +34,12 @@ async function deploymentInProgress(ctx: RunContext, site: Site, slot: string): 
   if (site.state === 'Stopped') return false
   const { scmHostName } = slotInfo(site, slot)
   try {
-    const response = await ctx.kudu({
-      url: `https://${scmHostName}/api/deployments/latest`,
-      method: 'GET',
-      abortSignal: ctx.signal
-    })
+    const response = await readLatestDeployment(ctx.kudu, scmHostName, ctx.signal)
     if (response.status === 404 || response.status === 204) return false
     // Stopped since the slot list was read: not deploying either.
-    if (response.status === 403 && STOPPED_APP.test(response.bodyAsText ?? '')) return false
+    if (response.status === 403 && STOPPED_APP.test(response.text)) return false
     if (response.status >= 400) throw new Error(`HTTP ${response.status}`)
-    const latest = JSON.parse(response.bodyAsText ?? '{}') as Partial<KuduDeployment>
+    const latest = JSON.parse(response.text || '{}') as Partial<KuduDeployment>
     return (
       latest.complete === false && latest.status !== KUDU_FAILED && latest.status !== KUDU_SUCCESS
     )
@@ -68,11 +69,7 @@ async function routesByHost(
   slots: string[]
 ): Promise<Map<string, Route[]>> {
   const read = async (slot: string): Promise<[string, RampUpRule[]]> => {
-    const config =
-      slot === 'production'
-        ? await getConfiguration(app.arm, app.resourceGroup, app.name, armOptions(ctx))
-        : await getConfigurationSlot(app.arm, app.resourceGroup, app.name, slot, armOptions(ctx))
-    return [slot, config.experiments?.rampUpRules ?? []]
+    return [slot, await readRoutingRules(app, slot, armOptions(ctx))]
   }
   const routes = new Map<string, Route[]>()
   for (const [from, rules] of await Promise.all(['production', ...slots].map(read))) {

@@ -6,14 +6,8 @@
 // every outcome before anything else happens: after a swap the slot holds the old build, so a rule
 // left behind would send users to it.
 import * as core from '@actions/core'
-import {
-  getConfiguration,
-  getConfigurationSlot,
-  updateConfiguration,
-  updateConfigurationSlot
-} from '@azure/arm-appservice/api/webApps'
-import type { RampUpRule } from '@azure/arm-appservice/models'
-import { PRODUCTION, type AppRef, type CallOptions } from '../azure/arm.js'
+import type { AppRef, CallOptions } from '../azure/arm.js'
+import { readRoutingRules, writeRoutingRules, type RampUpRule } from '../azure/routing.js'
 import { formatDuration } from '../settings/duration.js'
 import type { CanaryStep } from '../settings/input-helper.js'
 import { phase, type Report } from '../report/report.js'
@@ -23,26 +17,6 @@ import { saveCanary } from '../model/state-helper.js'
 import type { CanaryRecord } from '../report/records.js'
 
 export const ROUTING_COOKIE = 'x-ms-routing-name'
-
-async function readRules(app: AppRef, target: string, options: CallOptions): Promise<RampUpRule[]> {
-  const config =
-    target.toLowerCase() === PRODUCTION
-      ? await getConfiguration(app.arm, app.resourceGroup, app.name, options)
-      : await getConfigurationSlot(app.arm, app.resourceGroup, app.name, target, options)
-  return config.experiments?.rampUpRules ?? []
-}
-
-async function writeRules(
-  app: AppRef,
-  target: string,
-  rules: RampUpRule[],
-  options: CallOptions
-): Promise<void> {
-  const body = { experiments: { rampUpRules: rules } }
-  if (target.toLowerCase() === PRODUCTION)
-    await updateConfiguration(app.arm, app.resourceGroup, app.name, body, options)
-  else await updateConfigurationSlot(app.arm, app.resourceGroup, app.name, target, body, options)
-}
 
 export interface CanaryTarget {
   app: AppRef
@@ -68,9 +42,10 @@ export async function clearRouting(
   others?: RampUpRule[]
 ): Promise<boolean> {
   const ours = isOurs(c)
-  const keep = others ?? (await readRules(app, c.targetSlot, options)).filter(rule => !ours(rule))
-  await writeRules(app, c.targetSlot, keep, options)
-  const cleared = !(await readRules(app, c.targetSlot, options)).some(ours)
+  const keep =
+    others ?? (await readRoutingRules(app, c.targetSlot, options)).filter(rule => !ours(rule))
+  await writeRoutingRules(app, c.targetSlot, keep, options)
+  const cleared = !(await readRoutingRules(app, c.targetSlot, options)).some(ours)
   if (cleared) saveCanary(undefined)
   return cleared
 }
@@ -90,7 +65,7 @@ export async function runCanary(
 ): Promise<boolean> {
   const options = { abortSignal: bound.signal }
   const ours = isOurs(c)
-  const others = (await readRules(c.app, c.targetSlot, options)).filter(rule => !ours(rule))
+  const others = (await readRoutingRules(c.app, c.targetSlot, options)).filter(rule => !ours(rule))
   const record: CanaryRecord = { steps: steps.map(step => ({ ...step })), cleared: false }
   report.canary = record
   const headers = { cookie: `${ROUTING_COOKIE}=${c.slot}` }
@@ -103,7 +78,7 @@ export async function runCanary(
       report,
       `Canary 0% → ${c.slot} (pinned checks only)`,
       async handle => {
-        await writeRules(
+        await writeRoutingRules(
           c.app,
           c.targetSlot,
           [...others, { actionHostName: c.slotHost, reroutePercentage: 0, name: c.slot }],
@@ -131,7 +106,7 @@ export async function runCanary(
     }
     for (const step of record.steps) {
       const ok = await phase(report, `Canary ${step.percent}% → ${c.slot}`, async handle => {
-        await writeRules(
+        await writeRoutingRules(
           c.app,
           c.targetSlot,
           [

@@ -5,14 +5,14 @@
 // Where the status is not reported (404), stalls at BuildSuccessful (a known limit on slots,
 // Azure/azure-rest-api-specs#30202) or does not settle in time, smoke decides, and the log says so.
 import * as core from '@actions/core'
-import { PRODUCTION, type AppRef } from '../azure/arm.js'
+import type { AppRef } from '../azure/arm.js'
+import { readDeploymentStatus } from '../azure/operations.js'
 import { pollDelay, retryAfterMs, sleep } from '../azure/retry-helper.js'
 import { formatDuration } from '../settings/duration.js'
 import { phase } from '../report/report.js'
 import type { RunContext } from './context.js'
 
 /** The api-version of @azure/arm-appservice 19 (spec 2025-05-01), which defines this resource. */
-const API_VERSION = '2025-05-01'
 /** How long BuildSuccessful may last before it counts as the known stall on slots. */
 export const STUCK_MS = 60_000
 
@@ -70,15 +70,13 @@ export async function waitForRuntime(
   deploymentId: string,
   timeoutMs: number
 ): Promise<RuntimeOutcome> {
-  const scope = slot === PRODUCTION ? '' : `/slots/${encodeURIComponent(slot)}`
-  const url = `/subscriptions/${encodeURIComponent(ctx.arm.subscriptionId ?? '')}/resourceGroups/${encodeURIComponent(app.resourceGroup)}/providers/Microsoft.Web/sites/${encodeURIComponent(app.name)}${scope}/deploymentStatus/${encodeURIComponent(deploymentId)}?api-version=${API_VERSION}`
   const started = Date.now()
   const until = Math.min(started + timeoutMs, ctx.deadline)
   let last: string | undefined
   let lastChange = started
   for (;;) {
     const polled = Date.now()
-    const response = await ctx.arm.path(url).get({ abortSignal: ctx.signal })
+    const response = await readDeploymentStatus(app, slot, deploymentId, ctx.signal)
     if (response.status === '404')
       return {
         kind: 'unknown',
@@ -104,7 +102,7 @@ export async function waitForRuntime(
     if (status.status && FAILED.has(status.status))
       return { kind: 'failed', status, errors: flatten(status.errors) }
     const now = Date.now()
-    const asked = retryAfterMs(response.headers['retry-after'])
+    const asked = retryAfterMs(response.retryAfter)
     // Quick at first (a start takes seconds), then at most every 5 s: up to 10 min of ARM reads.
     const backoff = Math.max(pollDelay(polled - started), Math.min(5000, (polled - started) / 10))
     const interval = Math.min(Math.max(asked ?? 0, backoff), 10_000)

@@ -6,6 +6,7 @@
 // says what to change. web.config is read from the slot through Kudu's VFS (it is not in ARM).
 import * as core from '@actions/core'
 import type { Send } from '../azure/http.js'
+import { readSiteFile } from '../azure/kudu.js'
 import type { SlotInfo } from '../azure/arm.js'
 import type { RunContext } from './context.js'
 import type { SwapSides } from './swap-plan.js'
@@ -87,12 +88,8 @@ async function readWebConfig(
   signal: AbortSignal
 ): Promise<string | undefined> {
   try {
-    const response = await kudu({
-      url: `https://${scmHostName}/api/vfs/site/wwwroot/web.config`,
-      method: 'GET',
-      abortSignal: bounded(signal)
-    })
-    if (response.status === 200) return response.bodyAsText ?? ''
+    const response = await readSiteFile(kudu, scmHostName, 'web.config', bounded(signal))
+    if (response.status === 200) return response.text
     if (response.status !== 404)
       core.info(`Could not read web.config through Kudu (HTTP ${response.status}); skipping it.`)
   } catch (error) {

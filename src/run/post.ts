@@ -9,7 +9,8 @@ import { clearRouting } from '../phases/canary.js'
 import { RESCUE_MS } from '../phases/context.js'
 import { abandonDeployment } from '../report/github-deployment.js'
 import { readHolder, releaseLock } from '../phases/lock.js'
-import { describeError, pollDelay, sleep } from '../azure/retry-helper.js'
+import { describeError, sleep } from '../azure/retry-helper.js'
+import { waitForOperation } from '../azure/operations.js'
 import {
   load,
   type AppState,
@@ -24,18 +25,6 @@ import { label, recordOf, sameRecord, type VersionRecord } from '../model/versio
 
 /** How long a swap sent without an answer is watched for: App Service swaps take seconds to minutes. */
 const SWAP_WATCH_MS = 120_000
-
-/** Waits for the swap operation ARM accepted, so that the records read afterwards are final. */
-async function waitForOperation(app: AppRef, url: string, signal: AbortSignal): Promise<void> {
-  const { pathname, search } = new URL(url)
-  const started = Date.now()
-  for (;;) {
-    const response = await app.arm.path(`${pathname}${search}`).get({ abortSignal: signal })
-    const status = (response.body as { status?: string } | undefined)?.status
-    if (response.status !== '202' && status !== 'InProgress' && status !== 'Running') return
-    await sleep(pollDelay(Date.now() - started), signal)
-  }
-}
 
 async function clearCanary(app: AppRef, canary: CanaryState, signal: AbortSignal): Promise<void> {
   core.warning(
