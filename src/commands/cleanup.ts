@@ -18,6 +18,7 @@ import {
   readLatestDeployment,
   type KuduDeployment
 } from '../azure/kudu.js'
+import { step } from '../report/step.js'
 import { phase, type CleanupRow } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
 import { recordOf } from '../model/versions.js'
@@ -198,24 +199,25 @@ export async function cleanup(ctx: RunContext): Promise<void> {
       `Kept slot${unowned.length === 1 ? '' : 's'} ${list(unowned)}: staged-swap did not create ${unowned.length === 1 ? 'it' : 'them'}, and teardown: delete only deletes its own slots. Set delete-unowned: true to delete ${unowned.length === 1 ? 'it' : 'them'} too.`
     )
   for (const row of rows) {
-    if (row.act && !s.dryRun) {
-      await phase(report, `${s.teardown === 'stop' ? 'Stop' : 'Delete'} ${row.slot}`, async () => {
-        if (s.teardown === 'delete') return removeSlot(app, row.slot, armOptions(ctx))
-        await stopSite(app, row.slot, armOptions(ctx))
-        // The window is over: its tag goes, so that older-than decides again for the next build.
-        const id = sites.get(row.slot)?.id
-        if (row.windowEnded && id)
-          await deleteTags(ctx.arm, id, { [KEEP_WARM_TAG]: row.windowEnded }, ctx.signal)
+    if (row.act) {
+      const verb = s.teardown === 'stop' ? 'Stop' : 'Delete'
+      const name = `${verb} ${row.slot}`
+      await step(ctx, { name, plan: `${verb} slot '${row.slot}'` }, undefined, async () => {
+        await phase(report, name, async () => {
+          if (s.teardown === 'delete') return removeSlot(app, row.slot, armOptions(ctx))
+          await stopSite(app, row.slot, armOptions(ctx))
+          // The window is over: its tag goes, so that older-than decides again for the next build.
+          const id = sites.get(row.slot)?.id
+          if (row.windowEnded && id)
+            await deleteTags(ctx.arm, id, { [KEEP_WARM_TAG]: row.windowEnded }, ctx.signal)
+        })
+        report.cleanedSlots.push(row.slot)
       })
-      report.cleanedSlots.push(row.slot)
     }
     const { act: _act, windowEnded: _windowEnded, unowned: _unowned, ...plain } = row
     report.cleanup.push(plain)
   }
   if (s.dryRun) {
-    report.plan = rows
-      .filter(r => r.act)
-      .map(r => `${s.teardown === 'stop' ? 'Stop' : 'Delete'} slot '${r.slot}'`)
     core.info(
       report.plan.length
         ? `Dry run: the cleanup would make these changes, in this order:\n${report.plan.map((step, i) => `  ${i + 1}. ${step}`).join('\n')}`

@@ -3,7 +3,7 @@ import { startSite } from '../azure/arm.js'
 import { armOptions, type RunContext } from '../phases/context.js'
 import { promote } from '../phases/promote.js'
 import { checkRollbackTarget, checksFor } from '../phases/rollback-target.js'
-import { swapPlanPhase } from '../phases/swap-plan.js'
+import { step } from '../report/step.js'
 import { phase } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
 import { readSides } from './swap.js'
@@ -76,37 +76,42 @@ export async function rollback(ctx: RunContext): Promise<void> {
   }
   report.newVersion = inSlot.version
   const stopped = t.slot!.state !== 'Running'
-  if (s.dryRun) {
-    report.plan = [
-      ...(stopped ? [`Start slot '${s.slot}' (now ${t.slot!.state})`] : []),
-      `Smoke '${s.slot}' until it answers (holds ${label(inSlot)})`,
-      `Swap '${s.slot}' into ${s.targetSlot} (now serving ${label(inTarget)})`,
-      `Smoke ${s.targetSlot}; ${s.rollbackOnFailure ? 'swap back when it fails' : 'leave it when it fails'}`
-    ]
-    // Shown, not gated: undoing a swap moves the settings back by design.
-    await swapPlanPhase(ctx, t.app, true)
-    report.result = 'success'
-    return
-  }
+  // A dry run walks the same steps; the swap plan in promote is shown, not gated, for a rollback.
   if (stopped) {
-    await phase(report, `Start ${s.slot}`, () => startSite(t.app, s.slot, armOptions(ctx)))
+    const name = `Start ${s.slot}`
+    await step(
+      ctx,
+      { name, plan: `Start slot '${s.slot}' (now ${t.slot!.state})` },
+      undefined,
+      () => phase(report, name, () => startSite(t.app, s.slot, armOptions(ctx)))
+    )
   }
   // Smoke lines that name the version production serves now (the Quick start's
   // contains=${{ github.sha }}) expect the slot's version, before and after the swap back.
-  const checked = await checkRollbackTarget(
+  const smokeName = `Smoke ${s.slot}`
+  const healthy = await step(
     ctx,
-    `Smoke ${s.slot}`,
-    t.slot!.hostName,
-    inSlot,
-    inTarget,
-    s.smoke.timeoutMs
+    { name: smokeName, plan: `Smoke '${s.slot}' until it answers (holds ${label(inSlot)})` },
+    true,
+    async () =>
+      (
+        await checkRollbackTarget(
+          ctx,
+          smokeName,
+          t.slot!.hostName,
+          inSlot,
+          inTarget,
+          s.smoke.timeoutMs
+        )
+      ).healthy
   )
-  if (!checked.healthy) {
+  if (!healthy) {
     report.result = 'smoke-failed'
     report.message = `The previous version ${label(inSlot)} in ${s.slot} does not pass smoke, so it was not swapped in; ${s.targetSlot} still serves ${label(inTarget)}. ${redeploy}`
     return
   }
-  core.info(`Rolling back ${s.targetSlot} from ${label(inTarget)} to ${label(inSlot)}.`)
+  if (!s.dryRun)
+    core.info(`Rolling back ${s.targetSlot} from ${label(inTarget)} to ${label(inSlot)}.`)
   const checks = checksFor(s.smoke.checks, inSlot, inTarget)
   await promote({ ...ctx, settings: { ...s, smoke: { ...s.smoke, checks } } }, t, inSlot, inTarget)
 }

@@ -1,10 +1,9 @@
 import * as core from '@actions/core'
 import { readAppSettings } from '../azure/arm.js'
 import { armOptions, type RunContext } from '../phases/context.js'
-import { promote, smokePhase } from '../phases/promote.js'
+import { promote, slotSmokeStep } from '../phases/promote.js'
 import { resolveTarget, type Target } from '../phases/target.js'
 import { phase } from '../report/report.js'
-import { swapPlanPhase } from '../phases/swap-plan.js'
 import {
   DEPLOYING_SETTING,
   isOlder,
@@ -75,27 +74,13 @@ export async function swapCommand(ctx: RunContext): Promise<void> {
     )
   }
   report.newVersion = inSlot.version
-  if (s.dryRun) {
-    report.plan = [
-      `Smoke '${s.slot}' (holds ${label(inSlot)})`,
-      `Swap '${s.slot}' into ${s.targetSlot} (now serving ${label(inTarget)})`,
-      `Smoke ${s.targetSlot}; ${s.rollbackOnFailure ? 'swap back when it fails' : 'leave it when it fails'}`,
-      ...(s.teardown === 'none'
-        ? []
-        : [`${s.teardown === 'stop' ? 'Stop' : 'Delete'} slot '${s.slot}'`])
-    ]
-    // The settings gate runs in the dry run too, so a swap it would refuse fails before any write.
-    const { refused } = await swapPlanPhase(ctx, t.app, true)
-    if (refused) throw new Error(refused)
-    report.result = 'success'
-    return
-  }
-  const checked = await smokePhase(ctx, `Smoke ${s.slot}`, t.slot!.hostName)
-  if (!checked.healthy) {
+  // A dry run walks the same steps: the settings gate in promote refuses before any write.
+  const healthy = await slotSmokeStep(ctx, t, `Smoke ${s.slot}`)
+  if (!healthy) {
     report.result = 'smoke-failed'
     report.message = `Version ${label(inSlot)} in ${s.slot} no longer passes smoke; no swap happened and ${s.targetSlot} still serves ${label(inTarget)}.`
     return
   }
-  core.info(`Promoting ${label(inSlot)} from ${s.slot} to ${s.targetSlot}.`)
+  if (!s.dryRun) core.info(`Promoting ${label(inSlot)} from ${s.slot} to ${s.targetSlot}.`)
   await promote(ctx, t, inSlot, inTarget)
 }

@@ -3,6 +3,7 @@
 import * as core from '@actions/core'
 import type { Site } from '@azure/arm-appservice/models'
 import { phase, type Report } from '../report/report.js'
+import { step } from '../report/step.js'
 import { saveSwap } from '../model/state-helper.js'
 import { label, type VersionRecord } from '../model/versions.js'
 import { describeError } from '../azure/retry-helper.js'
@@ -37,21 +38,11 @@ function gatesOn(ctx: RunContext): boolean {
   )
 }
 
-/** The dry-run plan's lines for the gates: where they run, what they read, what a failure does. */
-export function gatePlan(settings: RunContext['settings']): string[] {
-  const g = settings.gates
-  if (!hasGates(g)) return []
-  const names = gateNames(g).join(', ')
-  const lines = [`Read each gate once (${names}) before the swap; a 403 stops the run here`]
-  if (settings.canary.length)
-    lines.push(
-      `At each canary step, watch the gates (${names}) on '${settings.slot}' every ${formatDuration(g.intervalMs)} during the dwell; a failure clears the routing, no swap`
-    )
-  if (g.bakeMs > 0)
-    lines.push(
-      `Bake ${settings.targetSlot} for ${formatDuration(g.bakeMs)}: watch the gates (${names}) every ${formatDuration(g.intervalMs)}; swap back when one fails or stays inconclusive (min-requests ${g.minRequests}, failure-limit ${g.failureLimit})`
-    )
-  return lines
+/** The canary plan's words for the gates watched during each dwell ('' without gates). */
+export function canaryGatesPlan(ctx: RunContext): string {
+  const g = ctx.settings.gates
+  if (!gatesOn(ctx) || !ctx.settings.canary.length) return ''
+  return `; watch the gates (${gateNames(g).join(', ')}) every ${formatDuration(g.intervalMs)} during the dwell, a failure clears the routing, no swap`
 }
 
 /**
@@ -68,15 +59,21 @@ export async function gatePreflightPhase(
     g.bakeMs > 0 ? t.targetSite : undefined,
     ctx.settings.canary.length ? t.slotSite : undefined
   ]
-  await phase(ctx.report, 'Check gates (preflight)', async handle => {
-    const read: string[] = []
-    for (const site of sites) {
-      const target = gateTarget(ctx, site)
-      if (!target) continue
-      read.push(`${await preflight(g, target, ctx.signal)} on ${site?.name ?? target.resourceId}`)
-    }
-    handle.note(`readable: ${read.join('; ')}`)
-  })
+  const spec = {
+    name: 'Check gates (preflight)',
+    plan: `Read each gate once (${gateNames(g).join(', ')}) before the swap; a 403 stops the run here`
+  }
+  await step(ctx, spec, undefined, () =>
+    phase(ctx.report, spec.name, async handle => {
+      const read: string[] = []
+      for (const site of sites) {
+        const target = gateTarget(ctx, site)
+        if (!target) continue
+        read.push(`${await preflight(g, target, ctx.signal)} on ${site?.name ?? target.resourceId}`)
+      }
+      handle.note(`readable: ${read.join('; ')}`)
+    })
+  )
 }
 
 /**
@@ -100,34 +97,41 @@ export async function bakePhase(
   core.info(
     `Baking ${label(incoming)} in ${s.targetSlot} for ${formatDuration(g.bakeMs)} (gates: ${gateNames(g).join(', ')}, every ${formatDuration(g.intervalMs)}); ${s.slot} keeps ${label(outgoing)} warm.`
   )
-  return phase(report, name, async handle => {
-    const run: GateRun = { where: `bake ${s.targetSlot}`, resourceId: target.resourceId, gates: [] }
-    gates.runs.push(run)
-    try {
-      Object.assign(
-        run,
-        await watch(g, target, run.where, g.bakeMs, ctx.signal, r => Object.assign(run, r))
-      )
-    } catch (error) {
-      if (!ctx.signal.aborted) throw error
-      run.verdict = 'cancelled'
-      handle.fail('cancelled')
-      throw new Error(
-        `the bake was interrupted (${describeError(ctx.signal.reason)}). ${s.targetSlot} keeps serving ${label(incoming)}, which passed smoke, and no gate had failed; ${s.slot} still holds ${label(outgoing)}: run command: rollback if you want it back.`,
-        { cause: error }
-      )
-    }
-    if (run.verdict === 'pass') {
-      handle.note(`all gates passed (${gateNames(g).join(', ')})`)
-      return undefined
-    }
-    gates.failedGate = run.failed?.gate
-    const why = describeFailure(run)
-    handle.fail(why)
-    // Swapping back from here on: a run killed meanwhile leaves it to the post step.
-    saveSwap({ pending: true })
-    return why
-  })
+  const plan = `Bake ${s.targetSlot} for ${formatDuration(g.bakeMs)}: watch the gates (${gateNames(g).join(', ')}) every ${formatDuration(g.intervalMs)}; swap back when one fails or stays inconclusive (min-requests ${g.minRequests}, failure-limit ${g.failureLimit})`
+  return step(ctx, { name, plan }, undefined, () =>
+    phase(report, name, async handle => {
+      const run: GateRun = {
+        where: `bake ${s.targetSlot}`,
+        resourceId: target.resourceId,
+        gates: []
+      }
+      gates.runs.push(run)
+      try {
+        Object.assign(
+          run,
+          await watch(g, target, run.where, g.bakeMs, ctx.signal, r => Object.assign(run, r))
+        )
+      } catch (error) {
+        if (!ctx.signal.aborted) throw error
+        run.verdict = 'cancelled'
+        handle.fail('cancelled')
+        throw new Error(
+          `the bake was interrupted (${describeError(ctx.signal.reason)}). ${s.targetSlot} keeps serving ${label(incoming)}, which passed smoke, and no gate had failed; ${s.slot} still holds ${label(outgoing)}: run command: rollback if you want it back.`,
+          { cause: error }
+        )
+      }
+      if (run.verdict === 'pass') {
+        handle.note(`all gates passed (${gateNames(g).join(', ')})`)
+        return undefined
+      }
+      gates.failedGate = run.failed?.gate
+      const why = describeFailure(run)
+      handle.fail(why)
+      // Swapping back from here on: a run killed meanwhile leaves it to the post step.
+      saveSwap({ pending: true })
+      return why
+    })
+  )
 }
 
 /**

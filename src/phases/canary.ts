@@ -11,6 +11,7 @@ import { readRoutingRules, writeRoutingRules, type RampUpRule } from '../azure/r
 import { formatDuration } from '../settings/duration.js'
 import type { CanaryStep } from '../settings/input-helper.js'
 import { phase, type Report } from '../report/report.js'
+import type { StepSpec } from '../report/step.js'
 import { describeError, sleep } from '../azure/retry-helper.js'
 import type { SmokeReport } from './smoke.js'
 import { saveCanary } from '../model/state-helper.js'
@@ -48,6 +49,36 @@ export async function clearRouting(
   const cleared = !(await readRoutingRules(app, c.targetSlot, options)).some(ours)
   if (cleared) saveCanary(undefined)
   return cleared
+}
+
+/**
+ * The ramp's phases with their plan lines, in the order runCanary records them (the pinned smokes
+ * inside a step are part of that step). `gates` is what the dwells also watch ('' for none).
+ */
+export function canaryPlan(
+  c: Pick<CanaryTarget, 'slot' | 'targetSlot'>,
+  steps: CanaryStep[],
+  gates: string
+): StepSpec[] {
+  const pinned = `smoke ${c.targetSlot} pinned to '${c.slot}' (routing cookie)`
+  return [
+    {
+      name: `Canary 0% → ${c.slot} (pinned checks only)`,
+      plan: `Add a 0% routing rule for '${c.slot}' on ${c.targetSlot} and ${pinned} before any user is routed`
+    },
+    ...steps.map(step => ({
+      name: `Canary ${step.percent}% → ${c.slot}`,
+      plan: `Route ${step.percent}% of ${c.targetSlot}'s traffic to '${c.slot}', ${pinned}, dwell ${formatDuration(step.dwellMs)}${gates}`
+    })),
+    {
+      name: `Canary final check: smoke ${c.targetSlot} pinned to ${c.slot}`,
+      plan: `After the last dwell, ${pinned} once more`
+    },
+    {
+      name: `Clear traffic routing on ${c.targetSlot}`,
+      plan: `Clear the traffic routing on ${c.targetSlot} (also when a step fails)`
+    }
+  ]
 }
 
 /**

@@ -11,7 +11,9 @@ import {
 } from '../azure/arm.js'
 import type { Target } from './target.js'
 import { armOptions, RESCUE_MS, type RunContext } from './context.js'
-import { phase, skipPhase } from '../report/report.js'
+import { phase, skipPhase, type Result } from '../report/report.js'
+import { step, steps } from '../report/step.js'
+import type { WarmupCheck } from '../report/records.js'
 import {
   backoffDelay,
   describeError,
@@ -33,9 +35,9 @@ import { label, recordOf, sameRecord, type VersionRecord } from '../model/versio
 import { swapPlanPhase } from './swap-plan.js'
 import { formatDuration } from '../settings/duration.js'
 import { warmupPhase } from './warmup.js'
-import { runCanary } from './canary.js'
+import { canaryPlan, runCanary } from './canary.js'
 import { keepWarm, recordSwapPhase } from './swap-record.js'
-import { bakePhase, canaryGates, gatePreflightPhase } from './bake.js'
+import { bakePhase, canaryGates, canaryGatesPlan, gatePreflightPhase } from './bake.js'
 import { checkRollbackTarget } from './rollback-target.js'
 
 /**
@@ -140,9 +142,32 @@ async function swapAndVerify(
   }
 }
 
+/** How promote ended: the one caller writes it into the report. */
+interface Outcome {
+  result: Result
+  message?: string
+}
+
+/** Where the swap, its wait and a swap back run: past the run's signal (see the swap step). */
+interface Rescue {
+  signal: AbortSignal
+  end: number
+  arm: CallOptions
+}
+
+/** The slot's smoke as a step; true when healthy (a dry run: would be). */
+export async function slotSmokeStep(ctx: RunContext, t: Target, name: string): Promise<boolean> {
+  const s = ctx.settings
+  const plan = `Smoke '${s.slot}': ${s.smoke.checks.map(c => c.shown).join(', ') || '/ (default check)'}`
+  return step(ctx, { name, plan }, true, async () => {
+    return (await smokePhase(ctx, name, t.slot!.hostName)).healthy
+  })
+}
+
 /**
  * Swap the slot into the target, smoke the target, swap back when it fails; then check the
- * rollback target and tear down. `incoming` is in the slot now, `outgoing` in the target.
+ * rollback target and tear down. `incoming` is in the slot now, `outgoing` in the target. A dry
+ * run walks the same steps: the reads run, every change is only planned.
  */
 export async function promote(
   ctx: RunContext,
@@ -151,44 +176,110 @@ export async function promote(
   outgoing: VersionRecord
 ): Promise<void> {
   const { settings: s, report } = ctx
-  const slot = t.slot
-  if (!slot) throw new Error(`slot '${s.slot}' is missing`)
+  if (!t.slot && !s.dryRun) throw new Error(`slot '${s.slot}' is missing`)
   report.newVersion = incoming.version
+  const outcome = await promoteSteps(ctx, t, incoming, outgoing)
+  report.result = outcome.result
+  if (outcome.message !== undefined) report.message = outcome.message
+}
 
-  // Before any change to the target: what the swap does to settings (refused when it would drop
-  // or silently replace one), and whether the swap's warm-up will work.
-  const { refused, sides } = await swapPlanPhase(ctx, t.app, true)
-  if (refused) {
-    report.result = 'failed'
-    report.message = refused
-    return
+/** The README's steps, in order; each returns an outcome when the run ends there. */
+async function promoteSteps(
+  ctx: RunContext,
+  t: Target,
+  incoming: VersionRecord,
+  outgoing: VersionRecord
+): Promise<Outcome> {
+  const s = ctx.settings
+  // 1. Before any change to the target: what the swap does to settings, whether its warm-up works.
+  const checked = await checkBeforeSwap(ctx, t)
+  if (checked.refused) return { result: 'failed', message: checked.refused }
+  // 2. Swap preview: the slot with the target's sticky settings.
+  const preview = await previewStep(ctx, t, incoming, outgoing)
+  if (preview) return preview
+  // 3. Canary ramp.
+  const canary = await canaryStep(ctx, t, incoming, outgoing)
+  if (canary) return canary
+  // 4. Enough time left for the swap, production smoke, the bake and a swap back.
+  const late = s.dryRun ? undefined : notEnoughTime(ctx, incoming, outgoing)
+  if (late) return late
+  // 5. The swap, on a rescue bound.
+  const rescue = rescueBound(ctx)
+  await swapStep(ctx, t, incoming, outgoing, rescue, checked.warmup)
+  // 6. Production smoke and the bake; a failure swaps back (or leaves it, rollback-on-failure: false).
+  const failed = await verifyStep(ctx, t, incoming, outgoing)
+  if (failed !== undefined) {
+    if (!s.rollbackOnFailure) return leaveInPlace(ctx, t, incoming, outgoing, failed)
+    return swapBackStep(ctx, t, incoming, outgoing, rescue, failed)
   }
-  const warmup = await warmupPhase(ctx, slot, sides)
-  await gatePreflightPhase(ctx, t)
+  // 7. After the swap: rollback target, swap record, keep-warm, teardown.
+  await afterSwap(ctx, t, incoming, outgoing)
+  return { result: 'success' }
+}
 
-  if (s.swapPreview) {
+async function checkBeforeSwap(
+  ctx: RunContext,
+  t: Target
+): Promise<{ refused?: string; warmup?: WarmupCheck }> {
+  const { refused, sides } = await swapPlanPhase(ctx, t.app, Boolean(t.slot))
+  // A dry run (and the check before the lock) fails here, before any write.
+  if (refused && ctx.settings.dryRun) throw new Error(refused)
+  if (refused) return { refused }
+  const warmup = await warmupPhase(ctx, t.slot, sides)
+  await gatePreflightPhase(ctx, t)
+  return { warmup }
+}
+
+async function previewStep(
+  ctx: RunContext,
+  t: Target,
+  incoming: VersionRecord,
+  outgoing: VersionRecord
+): Promise<Outcome | undefined> {
+  const { settings: s, report } = ctx
+  if (!s.swapPreview) return undefined
+  const apply = {
+    name: `Apply ${s.targetSlot} settings to ${s.slot} (swap preview)`,
+    plan: `Apply ${s.targetSlot}'s sticky settings to '${s.slot}' (swap with preview)`
+  }
+  await step(ctx, apply, undefined, async () => {
     // Saved first: a run killed during the apply leaves the reset to the post step.
     savePreview({ slot: s.slot })
-    await phase(report, `Apply ${s.targetSlot} settings to ${s.slot} (swap preview)`, () =>
+    await phase(report, apply.name, () =>
       applySlotConfig(t.app, s.slot, s.targetSlot, armOptions(ctx))
     )
-    const preview = await smokePhase(
-      ctx,
-      `Smoke ${s.slot} with ${s.targetSlot} settings`,
-      slot.hostName
-    )
-    if (!preview.healthy) {
-      await cancelPreview(ctx, t.app)
-      report.result = 'smoke-failed'
-      report.message = `Version ${label(incoming)} failed smoke in ${s.slot} with ${s.targetSlot}'s settings (swap preview); the swap was cancelled and ${s.targetSlot} still serves ${label(outgoing)}.`
-      return
-    }
+  })
+  const name = `Smoke ${s.slot} with ${s.targetSlot} settings`
+  const healthy = await step(
+    ctx,
+    {
+      name,
+      plan: `Smoke '${s.slot}' with ${s.targetSlot}'s settings; cancel the preview when it fails`
+    },
+    true,
+    async () => (await smokePhase(ctx, name, t.slot!.hostName)).healthy
+  )
+  if (healthy) return undefined
+  await cancelPreview(ctx, t.app)
+  return {
+    result: 'smoke-failed',
+    message: `Version ${label(incoming)} failed smoke in ${s.slot} with ${s.targetSlot}'s settings (swap preview); the swap was cancelled and ${s.targetSlot} still serves ${label(outgoing)}.`
   }
+}
 
-  if (s.canary.length && s.command !== 'rollback') {
-    const healthy = await runCanary(
+async function canaryStep(
+  ctx: RunContext,
+  t: Target,
+  incoming: VersionRecord,
+  outgoing: VersionRecord
+): Promise<Outcome | undefined> {
+  const { settings: s, report } = ctx
+  if (!s.canary.length || s.command === 'rollback') return undefined
+  const c = { app: t.app, slot: s.slot, slotHost: t.slot?.hostName ?? '', targetSlot: s.targetSlot }
+  const healthy = await steps(ctx, canaryPlan(c, s.canary, canaryGatesPlan(ctx)), true, () =>
+    runCanary(
       report,
-      { app: t.app, slot: s.slot, slotHost: slot.hostName, targetSlot: s.targetSlot },
+      c,
       s.canary,
       (name, headers) =>
         smokePhase(ctx, name, t.target.hostName, ctx.signal, ctx.deadline, headers),
@@ -196,138 +287,227 @@ export async function promote(
       { signal: ctx.signal, deadline: ctx.deadline - endReserveMs(s) },
       canaryGates(ctx, t)
     )
-    if (!healthy) {
-      if (s.swapPreview) await cancelPreview(ctx, t.app)
-      report.result = 'smoke-failed'
-      report.message = `Version ${label(incoming)} failed ${report.gates?.failedGate ? `the ${report.gates.failedGate} gate` : 'smoke'} during the canary (${s.targetSlot} pinned to ${s.slot}); traffic routing was cleared, no swap happened and ${s.targetSlot} serves ${label(outgoing)} to all traffic.`
-      return
-    }
+  )
+  if (healthy) return undefined
+  if (s.swapPreview) await cancelPreview(ctx, t.app)
+  return {
+    result: 'smoke-failed',
+    message: `Version ${label(incoming)} failed ${report.gates?.failedGate ? `the ${report.gates.failedGate} gate` : 'smoke'} during the canary (${s.targetSlot} pinned to ${s.slot}); traffic routing was cleared, no swap happened and ${s.targetSlot} serves ${label(outgoing)} to all traffic.`
   }
+}
 
+function notEnoughTime(
+  ctx: RunContext,
+  incoming: VersionRecord,
+  outgoing: VersionRecord
+): Outcome | undefined {
+  const s = ctx.settings
   const left = ctx.deadline - Date.now()
   const reserve = endReserveMs(s)
-  if (left < reserve) {
-    report.result = 'failed'
-    report.message = `Not starting the swap: ${formatDuration(Math.max(0, left))} is left of timeout (${formatDuration(s.timeoutMs)}), but the swap (swap-duration ${formatDuration(s.swapDurationMs)}), smoke in ${s.targetSlot} (smoke-timeout ${formatDuration(s.smoke.timeoutMs)})${s.gates.bakeMs ? `, the bake (bake ${formatDuration(s.gates.bakeMs)})` : ''} and a swap back need ${formatDuration(reserve)}. ${s.targetSlot} was not changed and serves ${label(outgoing)}; ${label(incoming)} waits in ${s.slot}. Raise timeout (or lower swap-duration if this app swaps faster) and run again.`
-    return
+  if (left >= reserve) return undefined
+  return {
+    result: 'failed',
+    message: `Not starting the swap: ${formatDuration(Math.max(0, left))} is left of timeout (${formatDuration(s.timeoutMs)}), but the swap (swap-duration ${formatDuration(s.swapDurationMs)}), smoke in ${s.targetSlot} (smoke-timeout ${formatDuration(s.smoke.timeoutMs)})${s.gates.bakeMs ? `, the bake (bake ${formatDuration(s.gates.bakeMs)})` : ''} and a swap back need ${formatDuration(reserve)}. ${s.targetSlot} was not changed and serves ${label(outgoing)}; ${label(incoming)} waits in ${s.slot}. Raise timeout (or lower swap-duration if this app swaps faster) and run again.`
   }
+}
 
-  // Once ARM may have accepted the swap, protecting production must not depend on the run's
-  // signal, which a timeout or a cancel may fire at any moment: the swap, the wait for it and the
-  // swap back run on a rescue bound that ends RESCUE_MS after the run's deadline.
-  const rescueEnd = Math.max(ctx.deadline, Date.now()) + RESCUE_MS
-  const rescue = AbortSignal.timeout(rescueEnd - Date.now())
-  const armRescue = { abortSignal: rescue }
-  if (ctx.lock) await assertLockHeld(ctx.arm, ctx.lock, ctx.signal)
-  saveSwap({ pending: true, slot: s.slot, targetSlot: s.targetSlot, incoming, outgoing })
-  try {
-    await phase(report, `Swap ${s.slot} → ${s.targetSlot}`, async handle => {
-      await swapAndVerify(ctx, t, incoming, armRescue, {
-        stop: ctx.signal,
-        deadline: ctx.deadline,
-        direction: 'swap'
+/**
+ * Once ARM may have accepted the swap, protecting production must not depend on the run's
+ * signal, which a timeout or a cancel may fire at any moment: the swap, the wait for it and the
+ * swap back run on a rescue bound that ends RESCUE_MS after the run's deadline.
+ */
+function rescueBound(ctx: RunContext): Rescue {
+  const end = Math.max(ctx.deadline, Date.now()) + RESCUE_MS
+  const signal = AbortSignal.timeout(end - Date.now())
+  return { signal, end, arm: { abortSignal: signal } }
+}
+
+async function swapStep(
+  ctx: RunContext,
+  t: Target,
+  incoming: VersionRecord,
+  outgoing: VersionRecord,
+  rescue: Rescue,
+  warmup: WarmupCheck | undefined
+): Promise<void> {
+  const { settings: s, report } = ctx
+  const spec = {
+    name: `Swap ${s.slot} → ${s.targetSlot}`,
+    plan: `Swap '${s.slot}' into ${s.targetSlot} (${s.targetSlot} now serves ${label(outgoing)})`
+  }
+  await step(ctx, spec, undefined, async () => {
+    const armRescue = rescue.arm
+    if (ctx.lock) await assertLockHeld(ctx.arm, ctx.lock, ctx.signal)
+    saveSwap({ pending: true, slot: s.slot, targetSlot: s.targetSlot, incoming, outgoing })
+    try {
+      await phase(report, spec.name, async handle => {
+        await swapAndVerify(ctx, t, incoming, armRescue, {
+          stop: ctx.signal,
+          deadline: ctx.deadline,
+          direction: 'swap'
+        })
+        handle.note(
+          `${s.targetSlot} now serves ${label(incoming)}; ${s.slot} holds ${label(outgoing)}`
+        )
       })
-      handle.note(
-        `${s.targetSlot} now serves ${label(incoming)}; ${s.slot} holds ${label(outgoing)}`
-      )
-    })
-  } catch (error) {
-    const now = await readRecord(t.app, s.targetSlot, armRescue).catch(() => undefined)
-    if (!now || !sameRecord(now, incoming)) {
-      // Settled unless the outcome is open; then the post step checks again.
-      const open = error instanceof UnsureOutcomeError || ctx.signal.aborted || !now
-      if (!open) {
-        saveSwap({ pending: false })
-        if (s.swapPreview) await cancelPreview(ctx, t.app).catch(() => undefined)
-      } else {
-        // Never "did not happen": a swap may be running, or have landed where nobody could read.
-        report.swapUnknown = true
+    } catch (error) {
+      const now = await readRecord(t.app, s.targetSlot, armRescue).catch(() => undefined)
+      if (!now || !sameRecord(now, incoming)) {
+        // Settled unless the outcome is open; then the post step checks again.
+        const open = error instanceof UnsureOutcomeError || ctx.signal.aborted || !now
+        if (!open) {
+          saveSwap({ pending: false })
+          if (s.swapPreview) await cancelPreview(ctx, t.app).catch(() => undefined)
+        } else {
+          // Never "did not happen": a swap may be running, or have landed where nobody could read.
+          report.swapUnknown = true
+          throw new Error(
+            `The outcome of the swap into ${s.targetSlot} is unknown (${describeError(error)}): ${now ? `${s.targetSlot} still recorded ${label(now)} when last read, but the swap may still be running` : `${s.targetSlot} could not be read back, so it may serve ${label(incoming)}`}. The post step checks ${s.targetSlot} again and swaps ${label(outgoing)} back if it serves ${label(incoming)}; check what ${s.targetSlot} serves (see the summary) and use command: rollback if needed.`,
+            { cause: error }
+          )
+        }
         throw new Error(
-          `The outcome of the swap into ${s.targetSlot} is unknown (${describeError(error)}): ${now ? `${s.targetSlot} still recorded ${label(now)} when last read, but the swap may still be running` : `${s.targetSlot} could not be read back, so it may serve ${label(incoming)}`}. The post step checks ${s.targetSlot} again and swaps ${label(outgoing)} back if it serves ${label(incoming)}; check what ${s.targetSlot} serves (see the summary) and use command: rollback if needed.`,
+          `The swap into ${s.targetSlot} did not happen (${describeError(error)}); ${s.targetSlot} ${now ? `still serves ${label(now)}` : 'could not be read back'}.${warmup?.advice ? ` Warm-up preflight: ${warmup.advice}.` : ''}`,
           { cause: error }
         )
       }
-      throw new Error(
-        `The swap into ${s.targetSlot} did not happen (${describeError(error)}); ${s.targetSlot} ${now ? `still serves ${label(now)}` : 'could not be read back'}.${warmup?.advice ? ` Warm-up preflight: ${warmup.advice}.` : ''}`,
-        { cause: error }
+      // The swap took effect after all: production smoke below decides, and swaps back on failure.
+      core.warning(
+        `The swap reported ${describeError(error)}, but ${s.targetSlot} records ${label(incoming)}: it took effect.`
       )
     }
-    // The swap took effect after all: production smoke below decides, and swaps back on failure.
-    core.warning(
-      `The swap reported ${describeError(error)}, but ${s.targetSlot} records ${label(incoming)}: it took effect.`
-    )
-  }
-  // The swap completed the preview (if any): nothing is left to reset.
-  if (s.swapPreview) savePreview(undefined)
-  report.swapped = true
-  report.deployedVersion = incoming.version
-  report.previousVersion = outgoing.version
+    // The swap completed the preview (if any): nothing is left to reset.
+    if (s.swapPreview) savePreview(undefined)
+    report.swapped = true
+    report.deployedVersion = incoming.version
+    report.previousVersion = outgoing.version
+  })
+}
 
-  const checked = await smokePhase(ctx, `Smoke ${s.targetSlot}`, t.target.hostName)
-  if (checked.healthy) saveSwap({ pending: false })
-  const gateFailed = checked.healthy ? await bakePhase(ctx, t, incoming, outgoing) : undefined
-  if (!checked.healthy || gateFailed) {
-    if (!s.rollbackOnFailure) {
-      saveSwap({ pending: false })
-      report.result = 'failed'
-      report.rollbackAvailable = true
-      await recordSwapPhase(ctx, t, incoming, outgoing)
-      report.message = `${s.targetSlot} ${gateFailed ? `fails ${gateFailed}` : 'fails smoke'} with version ${label(incoming)} and rollback-on-failure is false, so it was left in place. Run this action with command: rollback to swap ${label(outgoing)} back.`
-      return
-    }
-    await phase(report, `Swap back ${s.slot} ↔ ${s.targetSlot}`, async handle => {
-      await swapAndVerify(ctx, t, outgoing, armRescue, {
-        stop: rescue,
-        deadline: rescueEnd,
-        direction: 'swap-back'
-      })
-      handle.note(`${s.targetSlot} serves ${label(outgoing)} again`)
+/** Production smoke, then the bake; what failed ('' for smoke), or undefined when it stands. */
+async function verifyStep(
+  ctx: RunContext,
+  t: Target,
+  incoming: VersionRecord,
+  outgoing: VersionRecord
+): Promise<string | undefined> {
+  const s = ctx.settings
+  const name = `Smoke ${s.targetSlot}`
+  const plan = `Smoke ${s.targetSlot}; ${s.rollbackOnFailure ? `swap back when it fails` : 'leave it in place when it fails (rollback-on-failure: false)'}`
+  const healthy = await step(ctx, { name, plan }, true, async () => {
+    const checked = await smokePhase(ctx, name, t.target.hostName)
+    if (checked.healthy) saveSwap({ pending: false })
+    return checked.healthy
+  })
+  if (!healthy) return ''
+  return (await bakePhase(ctx, t, incoming, outgoing)) || undefined
+}
+
+async function leaveInPlace(
+  ctx: RunContext,
+  t: Target,
+  incoming: VersionRecord,
+  outgoing: VersionRecord,
+  gateFailed: string
+): Promise<Outcome> {
+  const { settings: s, report } = ctx
+  saveSwap({ pending: false })
+  report.result = 'failed'
+  report.rollbackAvailable = true
+  await recordSwapPhase(ctx, t, incoming, outgoing)
+  return {
+    result: 'failed',
+    message: `${s.targetSlot} ${gateFailed ? `fails ${gateFailed}` : 'fails smoke'} with version ${label(incoming)} and rollback-on-failure is false, so it was left in place. Run this action with command: rollback to swap ${label(outgoing)} back.`
+  }
+}
+
+async function swapBackStep(
+  ctx: RunContext,
+  t: Target,
+  incoming: VersionRecord,
+  outgoing: VersionRecord,
+  rescue: Rescue,
+  gateFailed: string
+): Promise<Outcome> {
+  const { settings: s, report } = ctx
+  await phase(report, `Swap back ${s.slot} ↔ ${s.targetSlot}`, async handle => {
+    await swapAndVerify(ctx, t, outgoing, rescue.arm, {
+      stop: rescue.signal,
+      deadline: rescue.end,
+      direction: 'swap-back'
     })
-    saveSwap({ pending: false })
-    report.swapped = false
-    report.rolledBack = true
-    report.deployedVersion = outgoing.version
-    // After a cancel or the timeout this check is only informative: skipped, so the run ends now.
-    const after = ctx.signal.aborted
-      ? (skipPhase(report, `Smoke ${s.targetSlot} after swap back`, 'the run was stopped'),
-        undefined)
-      : await smokePhase(
-          ctx,
-          `Smoke ${s.targetSlot} after swap back`,
-          t.target.hostName,
-          rescue,
-          rescueEnd
-        )
-    report.result = 'rolled-back'
-    // Only a finished smoke proves a build bad: a deadline or a cancel mid-smoke proves nothing.
-    const why = timedOut(ctx.signal)
-      ? `was still in smoke in ${s.targetSlot} when the run's timeout (${formatDuration(s.timeoutMs)}) expired`
-      : ctx.signal.aborted
-        ? `was interrupted during smoke in ${s.targetSlot} (${describeError(ctx.signal.reason)})`
-        : gateFailed
-          ? `passed smoke but failed ${gateFailed} during the bake in ${s.targetSlot}`
-          : `failed smoke in ${s.targetSlot} within smoke-timeout (${formatDuration(s.smoke.timeoutMs)})`
-    const advice = timedOut(ctx.signal)
-      ? `It was not proven unhealthy: raise timeout (and swap-duration, ${formatDuration(s.swapDurationMs)}, if this app's swaps take longer) and deploy again.`
-      : ctx.signal.aborted
-        ? 'It was not proven unhealthy; deploy again when ready.'
-        : `Fix the build and deploy again (raise smoke-timeout if it only needs longer to become healthy).`
-    report.message = `Version ${label(incoming)} ${why} and was swapped back; ${s.targetSlot} serves ${label(outgoing)} again${!after ? '' : after.healthy ? ' and passes smoke' : ', which ALSO fails smoke now — investigate the app and its dependencies'}. ${advice}`
-    return
+    handle.note(`${s.targetSlot} serves ${label(outgoing)} again`)
+  })
+  saveSwap({ pending: false })
+  report.swapped = false
+  report.rolledBack = true
+  report.deployedVersion = outgoing.version
+  // After a cancel or the timeout this check is only informative: skipped, so the run ends now.
+  const after = ctx.signal.aborted
+    ? (skipPhase(report, `Smoke ${s.targetSlot} after swap back`, 'the run was stopped'), undefined)
+    : await smokePhase(
+        ctx,
+        `Smoke ${s.targetSlot} after swap back`,
+        t.target.hostName,
+        rescue.signal,
+        rescue.end
+      )
+  report.result = 'rolled-back'
+  // Only a finished smoke proves a build bad: a deadline or a cancel mid-smoke proves nothing.
+  const why = timedOut(ctx.signal)
+    ? `was still in smoke in ${s.targetSlot} when the run's timeout (${formatDuration(s.timeoutMs)}) expired`
+    : ctx.signal.aborted
+      ? `was interrupted during smoke in ${s.targetSlot} (${describeError(ctx.signal.reason)})`
+      : gateFailed
+        ? `passed smoke but failed ${gateFailed} during the bake in ${s.targetSlot}`
+        : `failed smoke in ${s.targetSlot} within smoke-timeout (${formatDuration(s.smoke.timeoutMs)})`
+  const advice = timedOut(ctx.signal)
+    ? `It was not proven unhealthy: raise timeout (and swap-duration, ${formatDuration(s.swapDurationMs)}, if this app's swaps take longer) and deploy again.`
+    : ctx.signal.aborted
+      ? 'It was not proven unhealthy; deploy again when ready.'
+      : `Fix the build and deploy again (raise smoke-timeout if it only needs longer to become healthy).`
+  return {
+    result: 'rolled-back',
+    message: `Version ${label(incoming)} ${why} and was swapped back; ${s.targetSlot} serves ${label(outgoing)} again${!after ? '' : after.healthy ? ' and passes smoke' : ', which ALSO fails smoke now — investigate the app and its dependencies'}. ${advice}`
   }
+}
 
-  report.result = 'success'
-  if (s.teardown === 'delete') {
-    skipPhase(report, `Check rollback target in ${s.slot}`, 'the slot is deleted by teardown')
-  } else {
-    // The previous version, fitted smoke lines, a short bound: it served production minutes ago.
-    const target = await checkRollbackTarget(
-      ctx,
-      `Check rollback target in ${s.slot}`,
-      slot.hostName,
-      outgoing,
-      incoming
+async function afterSwap(
+  ctx: RunContext,
+  t: Target,
+  incoming: VersionRecord,
+  outgoing: VersionRecord
+): Promise<void> {
+  const { settings: s } = ctx
+  const rollbackOk = await rollbackTargetStep(ctx, t, incoming, outgoing)
+  try {
+    await recordSwapPhase(ctx, t, incoming, outgoing)
+    const kept = s.keepWarmMs && rollbackOk ? await keepWarm(ctx, t, s.keepWarmMs) : false
+    await teardown(ctx, t, kept)
+  } catch (error) {
+    // The release itself stands and passed smoke: bookkeeping after it must not turn it into a failure.
+    core.warning(
+      `${s.targetSlot} serves ${label(incoming)} and passed smoke, but a step after the swap failed (${describeError(error)}); check the phases in the summary.`
     )
+  }
+}
+
+/** The previous version, fitted smoke lines, a short bound: it served production minutes ago. */
+async function rollbackTargetStep(
+  ctx: RunContext,
+  t: Target,
+  incoming: VersionRecord,
+  outgoing: VersionRecord
+): Promise<boolean> {
+  const { settings: s, report } = ctx
+  const name = `Check rollback target in ${s.slot}`
+  if (s.teardown === 'delete') {
+    if (!s.dryRun) skipPhase(report, name, 'the slot is deleted by teardown')
+    return false
+  }
+  const plan = `Smoke '${s.slot}' (the previous version) to confirm an instant rollback is available`
+  return step(ctx, { name, plan }, true, async () => {
+    const target = await checkRollbackTarget(ctx, name, t.slot!.hostName, outgoing, incoming)
     report.rollbackAvailable = target.healthy
     report.rollbackTarget = {
       version: outgoing.version,
@@ -342,17 +522,8 @@ export async function promote(
         `The previous version ${label(outgoing)} in ${s.slot} did not pass the rollback checks with ${s.slot}'s settings (${report.rollbackTarget.detail || 'no answer'}), so rollback-available is false; if you need to roll back, redeploy it. docs/rollback.md says which smoke lines suit a rollback.`
       )
     }
-  }
-  try {
-    await recordSwapPhase(ctx, t, incoming, outgoing)
-    if (s.keepWarmMs && report.rollbackAvailable) await keepWarm(ctx, t, s.keepWarmMs)
-    await teardown(ctx, t)
-  } catch (error) {
-    // The release itself stands and passed smoke: bookkeeping after it must not turn it into a failure.
-    core.warning(
-      `${s.targetSlot} serves ${label(incoming)} and passed smoke, but a step after the swap failed (${describeError(error)}); check the phases in the summary.`
-    )
-  }
+    return target.healthy
+  })
 }
 
 /** Undoes a swap preview: the slot gets its own settings back. */
@@ -364,20 +535,26 @@ async function cancelPreview(ctx: RunContext, app: AppRef): Promise<void> {
   savePreview(undefined)
 }
 
-export async function teardown(ctx: RunContext, t: Target): Promise<void> {
+/** teardown: stop or delete the slot; `keptWarm` leaves it running for the rollback window. */
+export async function teardown(ctx: RunContext, t: Target, keptWarm: boolean): Promise<void> {
   const { settings: s, report } = ctx
-  if (s.teardown === 'stop' && report.keepWarmUntil) {
-    skipPhase(
-      report,
-      `Stop ${s.slot} (teardown)`,
-      `kept warm until ${report.keepWarmUntil}; the scheduled cleanup stops it then`
-    )
+  if (s.teardown === 'stop' && keptWarm) {
+    if (!s.dryRun)
+      skipPhase(
+        report,
+        `Stop ${s.slot} (teardown)`,
+        `kept warm until ${report.keepWarmUntil}; the scheduled cleanup stops it then`
+      )
   } else if (s.teardown === 'stop') {
-    await phase(report, `Stop ${s.slot} (teardown)`, () => stopSite(t.app, s.slot, armOptions(ctx)))
-  } else if (s.teardown === 'delete') {
-    await phase(report, `Delete ${s.slot} (teardown)`, () =>
-      removeSlot(t.app, s.slot, armOptions(ctx))
+    const name = `Stop ${s.slot} (teardown)`
+    await step(ctx, { name, plan: `Stop slot '${s.slot}'` }, undefined, () =>
+      phase(report, name, () => stopSite(t.app, s.slot, armOptions(ctx)))
     )
-    report.rollbackAvailable = false
+  } else if (s.teardown === 'delete') {
+    const name = `Delete ${s.slot} (teardown)`
+    await step(ctx, { name, plan: `Delete slot '${s.slot}'` }, undefined, async () => {
+      await phase(report, name, () => removeSlot(t.app, s.slot, armOptions(ctx)))
+      report.rollbackAvailable = false
+    })
   }
 }

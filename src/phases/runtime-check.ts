@@ -10,6 +10,7 @@ import { readDeploymentStatus } from '../azure/operations.js'
 import { pollDelay, retryAfterMs, sleep } from '../azure/retry-helper.js'
 import { formatDuration } from '../settings/duration.js'
 import { phase } from '../report/report.js'
+import { step } from '../report/step.js'
 import type { RunContext } from './context.js'
 
 /** The api-version of @azure/arm-appservice 19 (spec 2025-05-01), which defines this resource. */
@@ -131,9 +132,24 @@ export async function runtimeCheckPhase(
   app: AppRef,
   deploymentId: string | undefined
 ): Promise<{ ok: true } | { ok: false; message: string }> {
-  const { settings: s, report } = ctx
+  const { settings: s } = ctx
   const name = `Runtime check ${s.slot}`
-  if (!s.runtimeCheckMs || !deploymentId) return { ok: true }
+  // Images: the Deploy phase waits for the container itself (docker log), no deployment id here.
+  if (!s.runtimeCheckMs || s.images || s.sitecontainers) return { ok: true }
+  const plan = `Wait up to ${formatDuration(s.runtimeCheckMs)} for App Service to report that the runtime of the deployment started in '${s.slot}' (deploymentStatus); stop on RuntimeFailed, let smoke decide where it is not reported`
+  return step(ctx, { name, plan }, { ok: true }, async () => {
+    if (!deploymentId) return { ok: true }
+    return check(ctx, app, name, deploymentId)
+  })
+}
+
+async function check(
+  ctx: RunContext,
+  app: AppRef,
+  name: string,
+  deploymentId: string
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  const { settings: s, report } = ctx
   return phase(report, name, async handle => {
     const outcome = await waitForRuntime(ctx, app, s.slot, deploymentId, s.runtimeCheckMs)
     if (outcome.kind === 'running') {

@@ -16,6 +16,7 @@ import {
 } from '../azure/arm.js'
 import { armOptions, type RunContext } from './context.js'
 import { phase } from '../report/report.js'
+import { planStep } from '../report/step.js'
 import { EFFECT_LABEL, type PlanRow, type SettingKind, type SwapPlan } from '../report/records.js'
 
 export interface ConfigSide {
@@ -186,7 +187,17 @@ export async function swapPlanPhase(
   slotExists: boolean
 ): Promise<{ refused?: string; sides: SwapSides }> {
   const { settings: s, report } = ctx
-  return phase(report, 'Check swap settings plan', async handle => {
+  const name = 'Check swap settings plan'
+  // A read, so it runs in a dry run too (a refusal ends it before any write); planned for what it decides.
+  if (s.dryRun)
+    planStep(report, {
+      name,
+      plan:
+        s.command === 'rollback'
+          ? `Show the settings the swap changes in ${s.targetSlot} (swap plan below); a rollback is not refused for them`
+          : `Check the settings the swap changes in ${s.targetSlot} (swap plan below); refuse the swap when one would disappear or a secret-looking one would change${s.allowSettingsDrift.length ? ` (allowed: ${s.allowSettingsDrift.join(', ')})` : ''}`
+    })
+  return phase(report, name, async handle => {
     const { plan, sides } = await readSwapPlan(
       app,
       { slot: s.slot, targetSlot: s.targetSlot, slotExists },

@@ -8,6 +8,8 @@ import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
 import type { RunContext } from './context.js'
 import type { Target } from './target.js'
 import { phase } from '../report/report.js'
+import { step } from '../report/step.js'
+import { formatDuration } from '../settings/duration.js'
 import { describeError } from '../azure/retry-helper.js'
 import { mergeTags, type Tags } from '../azure/tags.js'
 import { runUrl } from '../report/links.js'
@@ -124,30 +126,46 @@ export async function recordSwapPhase(
   const id = t.targetSite.id
   if (!id) return
   const { settings: s, report } = ctx
-  await phase(report, `Record the swap on ${s.targetSlot}`, async handle => {
-    const record = {
-      in: incoming,
-      out: outgoing,
-      slot: s.slot,
-      at: new Date().toISOString(),
-      run: runUrl()
-    }
-    // Its own short bound: the swap stands whatever happens here, and a timeout must not hide that.
-    if (await recordSwap(ctx.arm, id, record, AbortSignal.timeout(30_000)))
-      handle.note(`tag ${SWAP_TAG}: ${label(incoming)} replaced ${label(outgoing)}`)
-    else handle.note('⚠️ not recorded')
-  })
+  const spec = {
+    name: `Record the swap on ${s.targetSlot}`,
+    plan: `Record the swap (versions, time, run) in the ${SWAP_TAG} tag of ${s.targetSlot}`
+  }
+  await step(ctx, spec, undefined, () =>
+    phase(report, spec.name, async handle => {
+      const record = {
+        in: incoming,
+        out: outgoing,
+        slot: s.slot,
+        at: new Date().toISOString(),
+        run: runUrl()
+      }
+      // Its own short bound: the swap stands whatever happens here, and a timeout must not hide that.
+      if (await recordSwap(ctx.arm, id, record, AbortSignal.timeout(30_000)))
+        handle.note(`tag ${SWAP_TAG}: ${label(incoming)} replaced ${label(outgoing)}`)
+      else handle.note('⚠️ not recorded')
+    })
+  )
 }
 
-/** keep-warm: the deadline goes on the slot; the scheduled cleanup stops the slot after it. */
-export async function keepWarm(ctx: RunContext, t: Target, ms: number): Promise<void> {
-  const id = t.slotSite?.id
-  if (!id) return
+/**
+ * keep-warm: the deadline goes on the slot; the scheduled cleanup stops the slot after it. True
+ * when the slot is kept warm (a dry run: would be; a slot it creates has its id by then).
+ */
+export async function keepWarm(ctx: RunContext, t: Target, ms: number): Promise<boolean> {
   const { settings: s, report } = ctx
-  const until = new Date(Date.now() + ms).toISOString()
-  await phase(report, `Keep ${s.slot} warm (rollback window)`, async handle => {
-    await mergeTags(ctx.arm, id, { [KEEP_WARM_TAG]: until }, ctx.signal)
-    report.keepWarmUntil = until
-    handle.note(`until ${until}; the scheduled cleanup stops it then`)
-  })
+  const id = t.slotSite?.id
+  if (!id && !s.dryRun) return false
+  const spec = {
+    name: `Keep ${s.slot} warm (rollback window)`,
+    plan: `Keep '${s.slot}' running for ${formatDuration(ms)} (tag ${KEEP_WARM_TAG}); the scheduled cleanup stops it after that`
+  }
+  return step(ctx, spec, true, () =>
+    phase(report, spec.name, async handle => {
+      const until = new Date(Date.now() + ms).toISOString()
+      await mergeTags(ctx.arm, id!, { [KEEP_WARM_TAG]: until }, ctx.signal)
+      report.keepWarmUntil = until
+      handle.note(`until ${until}; the scheduled cleanup stops it then`)
+      return true
+    })
+  )
 }

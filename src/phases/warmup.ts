@@ -11,6 +11,7 @@ import type { SlotInfo } from '../azure/arm.js'
 import type { RunContext } from './context.js'
 import type { SwapSides } from './swap-plan.js'
 import { phase } from '../report/report.js'
+import { step } from '../report/step.js'
 import { describeError } from '../azure/retry-helper.js'
 import type { WarmupCheck, InitPageCheck } from '../report/records.js'
 
@@ -174,11 +175,25 @@ export async function warmupPreflight(
  */
 export async function warmupPhase(
   ctx: RunContext,
-  slot: Pick<SlotInfo, 'hostName' | 'scmHostName'>,
+  slot: Pick<SlotInfo, 'hostName' | 'scmHostName'> | undefined,
   sides: SwapSides
 ): Promise<WarmupCheck | undefined> {
+  const spec = {
+    name: 'Check swap warm-up',
+    plan: `Probe '${ctx.settings.slot}' at the swap warm-up ping path and warn when App Service's warm-up would not work`
+  }
+  // Not in a dry run: the slot does not hold the new build yet (or does not exist).
+  return step(ctx, spec, undefined, () => preflightPhase(ctx, slot!, sides, spec.name))
+}
+
+async function preflightPhase(
+  ctx: RunContext,
+  slot: Pick<SlotInfo, 'hostName' | 'scmHostName'>,
+  sides: SwapSides,
+  name: string
+): Promise<WarmupCheck | undefined> {
   const { report } = ctx
-  return phase(report, 'Check swap warm-up', async handle => {
+  return phase(report, name, async handle => {
     const inTarget = sides.target.appSettings
     const effective = { ...sides.slot.appSettings }
     for (const name of [PING_PATH, PING_STATUSES]) {

@@ -71,6 +71,8 @@ export interface Report {
   disabledTriggers?: string[]
   /** Container deployments: the image the run set in the slot. */
   image?: string
+  /** Dry run: the phase each line of `plan` stands for (step.ts), in the same order. */
+  planPhases: string[]
 }
 
 export function newReport(
@@ -81,6 +83,7 @@ export function newReport(
     phases: [],
     smoke: [],
     plan: [],
+    planPhases: [],
     cleanup: [],
     swapped: false,
     rolledBack: false,

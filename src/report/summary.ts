@@ -248,7 +248,10 @@ export function renderSummary(report: Report, context: SummaryContext = {}): str
       '',
       'The run would make these changes, in this order:',
       '',
-      ...report.plan.map((step, i) => `${i + 1}. ${step}`),
+      ...report.plan.map(
+        (step, i) =>
+          `${i + 1}. ${report.planPhases[i] ? `**${cell(report.planPhases[i])}**: ` : ''}${step}`
+      ),
       ''
     )
   }
