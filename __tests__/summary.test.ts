@@ -183,7 +183,7 @@ describe('renderSummary', () => {
     const md = render(report)
     expect(md.split('\n')[0]).toBe('## 📝 Dry run of deploy: nothing was changed')
     const plan = md.split('\n').filter(l => /^\d+\. /.test(l))
-    expect(plan).toEqual(report.plan.map((step, i) => `${i + 1}. ${step}`))
+    expect(plan).toEqual(report.dryRunPlan.map((step, i) => `${i + 1}. ${step}`))
     expect(table(md, 'Versions')).toContainEqual(['production now', '`v2.3.1`'])
     expect(md).not.toContain('🆕')
     expect(yamlBlock(md)).toBeUndefined()

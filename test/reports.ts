@@ -229,7 +229,7 @@ export function dryRunReport(): Report {
   r.dryRun = true
   Object.assign(r, { result: 'success', newVersion: 'v2.4.0', deployedVersion: 'v2.3.1' })
   r.phases = [ok('Read app', 420, 'rg-shop/shop')]
-  r.plan = [
+  r.dryRunPlan = [
     "Set app settings STAGED_SWAP_VERSION=v2.4.0 and STAGED_SWAP_DEPLOYED_AT on 'staging' (restarts the slot)",
     "Deploy zip /home/runner/work/shop/shop/app.zip (4812311 bytes) to 'staging' with Kudu OneDeploy (type zip)",
     "Smoke 'staging': /health, /api/version",

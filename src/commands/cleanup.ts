@@ -219,8 +219,8 @@ export async function cleanup(ctx: RunContext): Promise<void> {
   }
   if (s.dryRun) {
     core.info(
-      report.plan.length
-        ? `Dry run: the cleanup would make these changes, in this order:\n${report.plan.map((step, i) => `  ${i + 1}. ${step}`).join('\n')}`
+      report.dryRunPlan.length
+        ? `Dry run: the cleanup would make these changes, in this order:\n${report.dryRunPlan.map((step, i) => `  ${i + 1}. ${step}`).join('\n')}`
         : 'Dry run: the cleanup would change nothing.'
     )
   }

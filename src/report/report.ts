@@ -39,7 +39,8 @@ export interface Report {
   message?: string
   phases: Phase[]
   smoke: SmokeRecord[]
-  plan: string[]
+  /** Dry run: every Azure change the run would make, in order (not the swap's settings plan). */
+  dryRunPlan: string[]
   cleanup: CleanupRow[]
   productionUrl?: string
   stagingUrl?: string
@@ -71,8 +72,8 @@ export interface Report {
   disabledTriggers?: string[]
   /** Container deployments: the image the run set in the slot. */
   image?: string
-  /** Dry run: the phase each line of `plan` stands for (step.ts), in the same order. */
-  planPhases: string[]
+  /** Dry run: the phase each line of `dryRunPlan` stands for (step.ts), in the same order. */
+  dryRunPhases: string[]
 }
 
 export function newReport(
@@ -82,8 +83,8 @@ export function newReport(
     ...fields,
     phases: [],
     smoke: [],
-    plan: [],
-    planPhases: [],
+    dryRunPlan: [],
+    dryRunPhases: [],
     cleanup: [],
     swapped: false,
     rolledBack: false,

@@ -19,8 +19,8 @@ export interface StepContext {
 /** Records a step in the dry-run plan. */
 export function planStep(report: Report, spec: StepSpec): void {
   for (const line of Array.isArray(spec.plan) ? spec.plan : [spec.plan]) {
-    report.plan.push(line)
-    report.planPhases.push(spec.name)
+    report.dryRunPlan.push(line)
+    report.dryRunPhases.push(spec.name)
   }
 }
 

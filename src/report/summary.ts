@@ -242,15 +242,15 @@ export function renderSummary(report: Report, context: SummaryContext = {}): str
   }
   const advice = whatToDo(report, actionRef)
   if (report.result !== 'success') lines.push(...advice)
-  if (report.plan.length) {
+  if (report.dryRunPlan.length) {
     lines.push(
       '### Plan',
       '',
       'The run would make these changes, in this order:',
       '',
-      ...report.plan.map(
+      ...report.dryRunPlan.map(
         (step, i) =>
-          `${i + 1}. ${report.planPhases[i] ? `**${cell(report.planPhases[i])}**: ` : ''}${step}`
+          `${i + 1}. ${report.dryRunPhases[i] ? `**${cell(report.dryRunPhases[i])}**: ` : ''}${step}`
       ),
       ''
     )

@@ -109,7 +109,8 @@ async function execute(
       core.info('Checking the app before taking its lock (a dry run of the command)…')
       const precheck = newReport({ ...report, dryRun: true })
       // What the check read (versions, swap plan, phases) stands for the run when it ends the run.
-      const adoptPrecheck = () => Object.assign(report, { ...precheck, dryRun: false, plan: [] })
+      const adoptPrecheck = () =>
+        Object.assign(report, { ...precheck, dryRun: false, dryRunPlan: [] })
       try {
         await COMMAND[settings.command]({
           ...ctx,
@@ -120,7 +121,7 @@ async function execute(
         adoptPrecheck()
         throw error
       }
-      if (settings.command === 'cleanup' && precheck.plan.length === 0) {
+      if (settings.command === 'cleanup' && precheck.dryRunPlan.length === 0) {
         // Nothing idle: the checks are the whole run, and a lock would be the only write.
         adoptPrecheck()
         return
