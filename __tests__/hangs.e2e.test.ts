@@ -111,4 +111,25 @@ describe('every request has its own bound (issue 11 item 15)', () => {
     expect(await serves(emu, app, 'production')).toBe('v2')
     expect(await serves(emu, app, 'staging')).toBe('v1')
   }, 90_000)
+
+  it('a GitHub Deployments API that never answers is a warning naming api.github.com; the deploy goes on', async () => {
+    const app = shopApp(emu)
+    emu.fault({ service: 'github', path: /./, times: 1000, kind: { hang: true } })
+    const run = await runAction(
+      emu,
+      {
+        ...(await inputs(app)),
+        timeout: '60s',
+        environment: 'production',
+        'github-token': emu.github.token
+      },
+      { env: { GITHUB_REPOSITORY: `octo/hang-${process.pid}` }, killAfterMs: 90_000 }
+    )
+    expect(errors(run)).toEqual([])
+    expect(run.outputs.result).toBe('success')
+    expect(run.stdout).toMatch(
+      /::warning[^\n]*api\.github\.com did not answer POST \/repos\/[^\n]* within 20 s/
+    )
+    expect(await serves(emu, app, 'production')).toBe('v2')
+  }, 120_000)
 })
