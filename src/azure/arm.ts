@@ -28,6 +28,7 @@ import type { ConnStringValueTypePair, Site, SiteConfig } from '@azure/arm-appse
 import { isRestError } from '@azure/core-rest-pipeline'
 import type { OperationState, PollerLike } from '@azure/core-lro'
 import { debugLogPolicy } from './http.js'
+import { attemptBoundPolicies } from './attempt-bound.js'
 import {
   conflictRetryPolicy,
   noBlindRetryPolicy,
@@ -62,19 +63,24 @@ export interface CallOptions {
  * The SDK retries 408, 429/503 with Retry-After, other 5xx and dropped connections (ECONNRESET,
  * ETIMEDOUT, ...) on every method. Two policies close the gaps: 409 and 429/503 without
  * Retry-After are retried for idempotent requests, and a swap POST is never re-sent blindly.
+ * Each attempt has its own bound (attempt-bound.ts): a hung one is cut and retried like a dropped
+ * connection (a swap's becomes an UnsureOutcomeError: the records decide).
  */
 export function connect(
   credential: TokenCredential,
   subscriptionId: string,
   deadline: () => number = () => Number.POSITIVE_INFINITY
 ): WebSiteManagementContext {
+  const bound = attemptBoundPolicies(deadline)
   return createWebSiteManagement(credential, subscriptionId, {
     userAgentOptions: { userAgentPrefix: 'staged-swap' },
     retryOptions: { maxRetries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 },
     additionalPolicies: [
       { policy: conflictRetryPolicy(deadline), position: 'perCall' },
       { policy: noBlindRetryPolicy(), position: 'perRetry' },
-      { policy: debugLogPolicy(), position: 'perRetry' }
+      { policy: debugLogPolicy(), position: 'perRetry' },
+      { policy: bound.perCall, position: 'perCall' },
+      { policy: bound.perRetry, position: 'perRetry' }
     ]
   })
 }

@@ -13,6 +13,7 @@ import {
   type PipelineResponse
 } from '@azure/core-rest-pipeline'
 import { ARM_SCOPE } from './auth.js'
+import { attemptBoundPolicy } from './attempt-bound.js'
 
 /** A URL for the log: query values other than api-version are masked (SAS signatures, codes, tokens). */
 export function loggableUrl(url: string): string {
@@ -65,15 +66,19 @@ export type Send = (request: Request) => Promise<PipelineResponse>
 
 /**
  * A plain HTTP sender for Kudu and smoke checks: no automatic retries or redirects (callers
- * decide), HTTPS_PROXY/NO_PROXY honoured, and with a credential, the ARM bearer token.
+ * decide), HTTPS_PROXY/NO_PROXY honoured, and with a credential, the ARM bearer token. With a
+ * deadline (Kudu), each request has its own bound (attempt-bound.ts; an upload, by inactivity);
+ * smoke checks bound their own requests.
  */
-export function createSender(credential?: TokenCredential): Send {
+export function createSender(credential?: TokenCredential, deadline?: () => number): Send {
   const pipeline = createEmptyPipeline()
   pipeline.addPolicy(proxyPolicy())
   pipeline.addPolicy(userAgentPolicy({ userAgentPrefix: 'staged-swap' }))
   pipeline.addPolicy(debugLogPolicy())
   if (credential)
     pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: ARM_SCOPE }))
+  // Last, next to the transport: the token's own wait is bounded by the login's bound.
+  if (deadline) pipeline.addPolicy(attemptBoundPolicy(deadline))
   const client = createDefaultHttpClient()
   return ({ headers, ...request }) =>
     pipeline.sendRequest(

@@ -4,8 +4,23 @@
 // (audience https://api.loganalytics.io). The SDKs load lazily: runs without gates never pay for them.
 import type { TokenCredential } from '@azure/core-auth'
 import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
-import { createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline'
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  RestError,
+  type PipelinePolicy
+} from '@azure/core-rest-pipeline'
 import { debugLogPolicy } from './http.js'
+import { attemptBoundPolicies } from './attempt-bound.js'
+
+/** Each attempt bounded (attempt-bound.ts), as on the ARM pipeline: a hung one is cut and retried. */
+function boundPolicies(): Array<{ policy: PipelinePolicy; position: 'perCall' | 'perRetry' }> {
+  const bound = attemptBoundPolicies(() => Number.POSITIVE_INFINITY)
+  return [
+    { policy: bound.perCall, position: 'perCall' },
+    { policy: bound.perRetry, position: 'perRetry' }
+  ]
+}
 
 export interface Window {
   start: Date
@@ -40,7 +55,7 @@ export async function readSiteMetrics(
   let client = clients.get(endpoint) as InstanceType<typeof MetricsClient> | undefined
   if (!client) {
     client = new MetricsClient(endpoint, credential, {
-      additionalPolicies: [{ policy: debugLogPolicy(), position: 'perRetry' }],
+      additionalPolicies: [{ policy: debugLogPolicy(), position: 'perRetry' }, ...boundPolicies()],
       userAgentOptions: { userAgentPrefix: 'staged-swap' }
     })
     clients.set(endpoint, client)
@@ -172,7 +187,7 @@ export async function queryValue(
 ): Promise<number | undefined> {
   const { LogsQueryClient } = await import('@azure/monitor-query-logs')
   const client = new LogsQueryClient(credential, {
-    additionalPolicies: [{ policy: debugLogPolicy(), position: 'perRetry' }],
+    additionalPolicies: [{ policy: debugLogPolicy(), position: 'perRetry' }, ...boundPolicies()],
     userAgentOptions: { userAgentPrefix: 'staged-swap' }
   })
   const timespan = { startTime: window.start, endTime: window.end }

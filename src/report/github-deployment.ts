@@ -96,10 +96,19 @@ function warn(what: string, error: unknown, environment: string): void {
   )
 }
 
+function apiHost(env = process.env): string {
+  try {
+    return new URL(env.GITHUB_API_URL || 'https://api.github.com').host
+  } catch {
+    return 'api.github.com'
+  }
+}
+
 async function timed<T>(label: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const started = Date.now()
+  const signal = AbortSignal.timeout(TIMEOUT_MS)
   try {
-    const result = await fn(AbortSignal.timeout(TIMEOUT_MS))
+    const result = await fn(signal)
     if (core.isDebug()) core.debug(`GitHub API ${label} → ok in ${Date.now() - started} ms`)
     return result
   } catch (error) {
@@ -107,6 +116,11 @@ async function timed<T>(label: string, fn: (signal: AbortSignal) => Promise<T>):
       core.debug(
         `GitHub API ${label} → ${(error as ApiError).status ?? 'no answer'} in ${Date.now() - started} ms`
       )
+    // Not "This operation was aborted": say which host kept the request waiting.
+    if (signal.aborted)
+      throw new Error(`${apiHost()} did not answer ${label} within ${TIMEOUT_MS / 1000} s`, {
+        cause: error
+      })
     throw error
   }
 }

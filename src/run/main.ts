@@ -95,7 +95,7 @@ async function execute(
     signal: AbortSignal.any([timeout, cancel]),
     deadline,
     arm: connect(credential, subscriptionId, () => deadline),
-    kudu: createSender(credential),
+    kudu: createSender(credential, () => deadline),
     web: createSender(),
     credential
   }

@@ -9,6 +9,8 @@ export type FaultKind =
   | { delayMs: number }
   /** accept the request and never answer (a proxy or host that hangs) */
   | { hang: true }
+  /** handle the request (the change is applied), then never answer */
+  | { hangAfter: true }
 
 export interface FaultRule {
   service?: Service
@@ -64,5 +66,6 @@ export function describeFault(k: FaultKind): string {
   if ('drop' in k) return 'drop'
   if ('dropAfter' in k) return 'drop after apply'
   if ('hang' in k) return 'hang'
+  if ('hangAfter' in k) return 'hang after apply'
   return `delay ${k.delayMs}ms`
 }

@@ -162,6 +162,10 @@ export async function startProxy(deps: ProxyDeps): Promise<ProxyServer> {
           return res
         }) as unknown as typeof res.writeHead
         res.end = (() => res) as unknown as typeof res.end
+      } else if ('hangAfter' in k) {
+        // Applied, and the answer never comes: the socket stays open until the client gives up.
+        res.writeHead = (() => res) as unknown as typeof res.writeHead
+        res.end = (() => res) as unknown as typeof res.end
       } else if ('delayMs' in k) {
         // Handle normally, hold the answer back.
         const end = res.end.bind(res) as (...a: unknown[]) => http.ServerResponse
