@@ -225,6 +225,6 @@ export async function watch(
 export function describeFailure(run: GateRun): string {
   if (!run.failed) return 'no gate failed'
   return run.verdict === 'inconclusive'
-    ? `the ${run.failed.gate} gate was inconclusive (${run.failed.figure}; inconclusive never passes)`
+    ? `the ${run.failed.gate} gate (inconclusive: ${run.failed.figure}; inconclusive never passes)`
     : `the ${run.failed.gate} gate (${run.failed.figure})`
 }
