@@ -112,7 +112,7 @@ describe('gates', () => {
       'max-5xx-rate': '1%'
     })
     expect(run.outputs).toMatchObject({ result: 'rolled-back', 'failed-gate': '5xx-rate' })
-    expect(run.stdout + run.stderr).toMatch(/inconclusive \(\d+ requests < min-requests 1000/)
+    expect(run.stdout + run.stderr).toMatch(/gate \(inconclusive: \d+ requests < min-requests 1000/)
     expect(await serves(emu, app, 'production')).toBe('v1')
   })
 
