@@ -2,7 +2,6 @@ import * as core from '@actions/core'
 import { getConfiguration, getConfigurationSlot } from '@azure/arm-appservice/api/webApps'
 import type { RampUpRule, Site } from '@azure/arm-appservice/models'
 import {
-  findApp,
   listSlotSites,
   readAppSettings,
   removeSlot,
@@ -12,6 +11,7 @@ import {
   type AppRef
 } from '../azure/arm.js'
 import { armOptions, type RunContext } from '../phases/context.js'
+import { resolveApp } from '../phases/target.js'
 import { formatDuration } from '../settings/duration.js'
 import { KUDU_FAILED, KUDU_SUCCESS, type KuduDeployment } from '../azure/kudu.js'
 import { phase, type CleanupRow } from '../report/report.js'
@@ -167,9 +167,7 @@ function freed(teardown: string, slots: string[]): string {
 /** command: cleanup — stop or delete idle non-production slots; never production, never a busy slot. */
 export async function cleanup(ctx: RunContext): Promise<void> {
   const { settings: s, report } = ctx
-  const { app, site } = await phase(report, 'Read app', () =>
-    findApp(ctx.arm, s.appName, s.resourceGroup, armOptions(ctx))
-  )
+  const { app, site } = await phase(report, 'Read app', () => resolveApp(ctx))
   report.productionUrl = site.defaultHostName ? `https://${site.defaultHostName}` : undefined
   const sites = new Map<string, Site>()
   const rows = await phase(report, 'Find idle slots', async handle => {

@@ -21,6 +21,7 @@ import { deleteTags, mergeTags } from '../azure/tags.js'
 import { KEEP_WARM_TAG, keepWarmUntil, OWNED_TAG, SWAP_TAG } from '../phases/swap-record.js'
 import { runtimeCheckPhase } from '../phases/runtime-check.js'
 import { deployImage, describeImage } from '../phases/containers.js'
+import { once, readKey, readSettings } from '../phases/reads.js'
 import { disableStagingTriggers, functionsPlan, functionsPreflight } from '../phases/functions.js'
 import {
   DEPLOYED_AT_SETTING,
@@ -129,9 +130,9 @@ export async function deploy(ctx: RunContext): Promise<void> {
   })
   const functionApp = await functionsPreflight(ctx, t)
   const [targetSettings, slotSettings, sticky] = await Promise.all([
-    readAppSettings(t.app, s.targetSlot, armOptions(ctx)),
-    t.slot ? readAppSettings(t.app, s.slot, armOptions(ctx)) : Promise.resolve(undefined),
-    readStickyNames(t.app, armOptions(ctx))
+    readSettings(ctx, t, s.targetSlot),
+    t.slot ? readSettings(ctx, t, s.slot) : Promise.resolve(undefined),
+    once(ctx, readKey.sticky, () => readStickyNames(t.app, armOptions(ctx)))
   ])
   for (const name of [VERSION_SETTING, DEPLOYED_AT_SETTING, DEPLOYING_SETTING]) {
     if (sticky.appSettings.has(name)) {

@@ -88,6 +88,12 @@ export async function acquireLock(
      * read may leave it behind, so the caller records it for release (main's finally, the post step).
      */
     onClaim?: (claim: Pick<Lock, 'resourceId' | 'value'>) => void
+    /**
+     * Reads to make while a claim settles instead of after it (a round trip saved): nobody else
+     * writes once the claim holds, and when it does not, they are made again on the next attempt.
+     * Must not reject.
+     */
+    whileSettling?: () => Promise<unknown>
   }
 ): Promise<Lock> {
   const { owner, signal, deadline } = options
@@ -121,7 +127,7 @@ export async function acquireLock(
     await mergeTags(arm, resourceId, { [LOCK_TAG]: value }, signal)
     // Jitter so that two runs that collided once do not collide again in step.
     const settle = settleMs(readMs, Date.now() - write) * (1 + Math.random() * 0.25 * attempt)
-    await sleep(settle, signal)
+    await Promise.all([sleep(settle, signal), options.whileSettling?.()])
     const confirmed = await readHolder(arm, resourceId, signal)
     if (confirmed.value === value) {
       core.info(`Locked the app for this run (tag ${LOCK_TAG}: ${value}).`)

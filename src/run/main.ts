@@ -11,9 +11,9 @@ import {
   loginFailure,
   missingLogin
 } from '../azure/auth.js'
-import { connect, findApp } from '../azure/arm.js'
+import { connect } from '../azure/arm.js'
 import { cleanup } from '../commands/cleanup.js'
-import { armOptions, RESCUE_MS, type RunContext } from '../phases/context.js'
+import { RESCUE_MS, type RunContext } from '../phases/context.js'
 import { deploy } from '../commands/deploy.js'
 import {
   finishDeployment,
@@ -31,6 +31,8 @@ import { writeSummary } from '../report/summary.js'
 import { post } from './post.js'
 import { isPost, markMainStarted, saveApp, saveLock } from '../model/state-helper.js'
 import { swapCommand } from '../commands/swap.js'
+import { resolveApp } from '../phases/target.js'
+import { rereadSlot } from '../phases/reads.js'
 
 const COMMAND = { deploy, swap: swapCommand, rollback, cleanup } as const
 
@@ -97,7 +99,8 @@ async function execute(
     arm: connect(credential, subscriptionId, () => deadline),
     kudu: createSender(credential),
     web: createSender(),
-    credential
+    credential,
+    reads: new Map()
   }
   /** The lock claim last written (or about to be), confirmed or not: released in every exit path. */
   let claim: { resourceId: string; value: string } | undefined
@@ -105,7 +108,8 @@ async function execute(
     if (needsLock(settings)) {
       // Every check a command makes before its first change runs first as a dry run, so that bad
       // input found by a read (unknown app, missing slot, nothing to promote) fails before any
-      // write, the lock's tag included. Under the lock the command reads everything again.
+      // write, the lock's tag included. Under the lock the command reuses what the check read (the
+      // lock rules out other staged-swap runs) except the slot's state and settings (reads.ts).
       core.info('Checking the app before taking its lock (a dry run of the command)…')
       const precheck = newReport({ ...report, dryRun: true })
       // What the check read (versions, swap plan, phases) stands for the run when it ends the run.
@@ -126,12 +130,7 @@ async function execute(
         return
       }
       await phase(report, 'Lock app', async handle => {
-        const { app, site } = await findApp(
-          ctx.arm,
-          settings.appName,
-          settings.resourceGroup,
-          armOptions(ctx)
-        )
+        const { app, site } = await resolveApp(ctx)
         saveApp({ subscriptionId, resourceGroup: app.resourceGroup, name: app.name })
         const resourceId = site.id ?? appResourceId(subscriptionId, app.resourceGroup, app.name)
         ctx.lock = await acquireLock(ctx.arm, resourceId, {
@@ -143,7 +142,9 @@ async function execute(
             // Saved before the write: a kill between the write and its confirmation leaves it to the post step.
             claim = written
             saveLock(written)
-          }
+          },
+          // The slot's state and settings are read again under the lock (reads.ts): during the settle.
+          whileSettling: () => rereadSlot(ctx, app)
         })
         handle.note(`held until ${new Date(ctx.lock.expiresAt).toISOString()}`)
       })
