@@ -63,13 +63,16 @@ describe('run lock', () => {
     const waited = [a, b].filter(r => r.stdout.includes('Another run holds the lock'))
     expect(waited).toHaveLength(1)
     const [second, first] = waited[0] === a ? [a, b] : [b, a]
-    // One run's writes all come before the other's: settings, publish, swap — twice, never mixed.
+    // One run's writes all come before the other's: marker, publish, version record, swap — twice,
+    // never mixed.
     expect(appWrites(app, since)).toEqual([
       'settings',
       'publish',
+      'settings',
       'swap',
       'settings',
       'publish',
+      'settings',
       'swap'
     ])
     // The second run swapped last: production serves it, and the slot the first one's version.

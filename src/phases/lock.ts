@@ -31,6 +31,11 @@ export interface Lock {
   value: string
   owner: string
   expiresAt: number
+  /**
+   * Another run held or claimed the lock first: what this run read before it held the lock may
+   * predate that run's changes (reads.ts forgets it).
+   */
+  contended?: boolean
 }
 
 export interface Holder {
@@ -71,6 +76,17 @@ export async function readHolder(
   return { value, holder: parseLock(value) }
 }
 
+/** readHolder, and how long it took (the settle follows it). */
+export async function timedHolder(
+  arm: WebSiteManagementContext,
+  resourceId: string,
+  signal: AbortSignal
+): Promise<{ holder?: Holder; readMs: number }> {
+  const read = Date.now()
+  const { holder } = await readHolder(arm, resourceId, signal)
+  return { holder, readMs: Date.now() - read }
+}
+
 /**
  * Waits until the lock is free or expired, claims it, lets the claim settle and reads it back;
  * gives up with LockTimeoutError when the run's deadline would pass first.
@@ -94,15 +110,21 @@ export async function acquireLock(
      * Must not reject.
      */
     whileSettling?: () => Promise<unknown>
+    /**
+     * The first read of the holder, made by the caller alongside its own checks (a round trip
+     * saved); later attempts read again. Its duration counts as the read of the settle.
+     */
+    firstRead?: Promise<{ holder?: Holder; readMs: number }>
   }
 ): Promise<Lock> {
   const { owner, signal, deadline } = options
   let waitingFor: string | undefined
   for (let attempt = 1; ; attempt++) {
-    const read = Date.now()
-    const { holder } = await readHolder(arm, resourceId, signal)
+    const { holder, readMs } =
+      attempt === 1 && options.firstRead
+        ? await options.firstRead
+        : await timedHolder(arm, resourceId, signal)
     const now = Date.now()
-    const readMs = now - read
     if (holder && holder.expiresAt > now) {
       if (waitingFor !== holder.owner) {
         waitingFor = holder.owner
@@ -131,7 +153,7 @@ export async function acquireLock(
     const confirmed = await readHolder(arm, resourceId, signal)
     if (confirmed.value === value) {
       core.info(`Locked the app for this run (tag ${LOCK_TAG}: ${value}).`)
-      return { resourceId, value, owner, expiresAt }
+      return { resourceId, value, owner, expiresAt, contended: attempt > 1 }
     }
     core.info('Another run claimed the lock at the same moment; trying again.')
   }

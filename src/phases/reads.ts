@@ -1,6 +1,9 @@
 // Reads a run shares between its phases. Each ARM round trip costs 100–300 ms against real Azure,
 // so the precheck's reads stand for the run under the lock, except those a concurrent change can
-// make wrong: the slot's state is read again under the lock (and, for a deploy, the settings its
+// make wrong. The reuse holds when the lock was free at once: the check's reads run alongside the
+// lock's first read, and a run that released just before made its last changes (swap, record) well
+// before its release. After waiting for another run, everything but the app is read again.
+// What is read again anyway: the slot's state under the lock (and, for a deploy, the settings its
 // first write replaces), and the swap plan reads both sides afresh right before the swap.
 import {
   readAppSettings,
@@ -102,4 +105,14 @@ export async function rereadSlot(
     once(ctx, readKey.site(slot), () => getSlotSite(app, slot, call)),
     readSettings(ctx, { app }, slot)
   ])
+}
+
+/**
+ * After waiting for another run's lock: only the app's identity and what the last settle read
+ * (rereadSlot) stand; everything else is read again when needed.
+ */
+export function forgetPrecheck(ctx: Shared, slot: string, command: string): void {
+  const keep = new Set<string>([readKey.app, readKey.site(slot)])
+  if (command === 'deploy') keep.add(readKey.settings(slot))
+  for (const key of [...(ctx.reads?.keys() ?? [])]) if (!keep.has(key)) ctx.reads?.delete(key)
 }

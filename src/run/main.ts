@@ -23,7 +23,13 @@ import {
 import { createSender } from '../azure/http.js'
 import { InputError } from '../settings/input-error.js'
 import { getSettings, type Settings } from '../settings/input-helper.js'
-import { acquireLock, lockOwner, LockTimeoutError, releaseLock } from '../phases/lock.js'
+import {
+  acquireLock,
+  lockOwner,
+  LockTimeoutError,
+  releaseLock,
+  timedHolder
+} from '../phases/lock.js'
 import { isSuccess, newReport, phase, setOutputs, type Report } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
 import { rollback } from '../commands/rollback.js'
@@ -32,7 +38,7 @@ import { post } from './post.js'
 import { isPost, markMainStarted, saveApp, saveLock } from '../model/state-helper.js'
 import { swapCommand } from '../commands/swap.js'
 import { resolveApp } from '../phases/target.js'
-import { rereadSlot } from '../phases/reads.js'
+import { forgetPrecheck, rereadSlot } from '../phases/reads.js'
 
 const COMMAND = { deploy, swap: swapCommand, rollback, cleanup } as const
 
@@ -112,6 +118,18 @@ async function execute(
       // lock rules out other staged-swap runs) except the slot's state and settings (reads.ts).
       core.info('Checking the app before taking its lock (a dry run of the command)…')
       const precheck = newReport({ ...report, dryRun: true })
+      // The lock's first read of its tag goes alongside the check's reads (cleanup mostly finds
+      // nothing to do and takes no lock, so it reads the tag only when it needs it).
+      const lockId = resolveApp(ctx).then(
+        ({ app, site }) => site.id ?? appResourceId(subscriptionId, app.resourceGroup, app.name)
+      )
+      const firstRead =
+        settings.command === 'cleanup'
+          ? undefined
+          : lockId.then(id => timedHolder(ctx.arm, id, ctx.signal))
+      // A failure here is the check's or the lock phase's to report.
+      lockId.catch(() => undefined)
+      firstRead?.catch(() => undefined)
       // What the check read (versions, swap plan, phases) stands for the run when it ends the run.
       const adoptPrecheck = () => Object.assign(report, { ...precheck, dryRun: false, plan: [] })
       try {
@@ -130,10 +148,10 @@ async function execute(
         return
       }
       await phase(report, 'Lock app', async handle => {
-        const { app, site } = await resolveApp(ctx)
+        const { app } = await resolveApp(ctx)
         saveApp({ subscriptionId, resourceGroup: app.resourceGroup, name: app.name })
-        const resourceId = site.id ?? appResourceId(subscriptionId, app.resourceGroup, app.name)
-        ctx.lock = await acquireLock(ctx.arm, resourceId, {
+        ctx.lock = await acquireLock(ctx.arm, await lockId, {
+          firstRead,
           owner: lockOwner(),
           holdMs: settings.timeoutMs + RESCUE_MS + 60_000,
           signal: ctx.signal,
@@ -146,6 +164,7 @@ async function execute(
           // The slot's state and settings are read again under the lock (reads.ts): during the settle.
           whileSettling: () => rereadSlot(ctx, app)
         })
+        if (ctx.lock.contended) forgetPrecheck(ctx, settings.slot, settings.command)
         handle.note(`held until ${new Date(ctx.lock.expiresAt).toISOString()}`)
       })
     }
