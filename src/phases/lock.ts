@@ -13,7 +13,8 @@ export const LOCK_TAG = 'staged-swap-lock'
  * that read "free" before our write landed lands its own write within one read and one write round
  * trip, so the settle is SETTLE_FACTOR times the read + write this run just measured, within
  * bounds. It only makes collisions rare: the lock is checked again before the first write to the
- * slot and before the swap, so a rival's late claim stops this run before it changes anything.
+ * slot (unless it was read as ours less than one read + write before) and before the swap, so a
+ * rival's late claim stops this run before it changes anything.
  */
 const SETTLE_FACTOR = 4
 const SETTLE_MIN_MS = 250
@@ -36,6 +37,9 @@ export interface Lock {
    * predate that run's changes (reads.ts forgets it).
    */
   contended?: boolean
+  /** When the holder was last read as this run's (the read's start), and how long a read + write took. */
+  checkedAt?: number
+  recheckMs?: number
 }
 
 export interface Holder {
@@ -148,12 +152,15 @@ export async function acquireLock(
     const write = Date.now()
     await mergeTags(arm, resourceId, { [LOCK_TAG]: value }, signal)
     // Jitter so that two runs that collided once do not collide again in step.
-    const settle = settleMs(readMs, Date.now() - write) * (1 + Math.random() * 0.25 * attempt)
+    const writeMs = Date.now() - write
+    const settle = settleMs(readMs, writeMs) * (1 + Math.random() * 0.25 * attempt)
     await Promise.all([sleep(settle, signal), options.whileSettling?.()])
+    const checkedAt = Date.now()
     const confirmed = await readHolder(arm, resourceId, signal)
     if (confirmed.value === value) {
       core.info(`Locked the app for this run (tag ${LOCK_TAG}: ${value}).`)
-      return { resourceId, value, owner, expiresAt, contended: attempt > 1 }
+      const recheckMs = readMs + writeMs
+      return { resourceId, value, owner, expiresAt, contended: attempt > 1, checkedAt, recheckMs }
     }
     core.info('Another run claimed the lock at the same moment; trying again.')
   }
@@ -165,12 +172,18 @@ export async function assertLockHeld(
   lock: Lock,
   signal: AbortSignal
 ): Promise<void> {
+  // Read as ours less than one read + write ago (the confirmation, just before a first write): a
+  // rival's claim landing in that gap took longer than the whole settle, the case the check before
+  // the swap is for; reading again this soon would add a round trip, not safety.
+  if (lock.checkedAt !== undefined && Date.now() - lock.checkedAt < (lock.recheckMs ?? 0)) return
+  const checkedAt = Date.now()
   const { value, holder } = await readHolder(arm, lock.resourceId, signal)
   if (value !== lock.value) {
     throw new Error(
       `This run lost its lock on the app (now: ${holder ? holder.owner : 'nobody'}); it stopped before changing production.`
     )
   }
+  lock.checkedAt = checkedAt
 }
 
 /** Removes the tag when it is still this run's; never someone else's. */
