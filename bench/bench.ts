@@ -423,10 +423,12 @@ async function fullRun(delay: number, latencyMs = 0): Promise<FullRun> {
     )
     const swapDetectMs = swaps.map(r => after(r.time + delay, r.seq))
     const scriptedMs = delay + swaps.length * delay
-    // The app lock (src/phases/lock.ts) writes its tag, then deliberately waits before reading it back.
+    // The app lock (src/phases/lock.ts) writes its tag, then deliberately waits before reading it
+    // back (the run's own reads of the slot go on meanwhile).
     const claim = reqs.find(r => r.method === 'PATCH' && /\/tags\/default/i.test(r.path))
     const lockSettleMs = claim
-      ? (reqs.find(r => r.seq > claim.seq)?.time ?? claim.time) - claim.time
+      ? (reqs.find(r => r.seq > claim.seq && /\/tags\/default/i.test(r.path))?.time ?? claim.time) -
+        claim.time
       : 0
     return {
       scriptedMs,

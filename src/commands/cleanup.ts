@@ -1,7 +1,6 @@
 import * as core from '@actions/core'
 import type { RampUpRule, Site } from '@azure/arm-appservice/models'
 import {
-  findApp,
   listSlotSites,
   readAppSettings,
   removeSlot,
@@ -11,6 +10,7 @@ import {
   type AppRef
 } from '../azure/arm.js'
 import { armOptions, type RunContext } from '../phases/context.js'
+import { resolveApp } from '../phases/target.js'
 import { formatDuration } from '../settings/duration.js'
 import {
   KUDU_FAILED,
@@ -165,9 +165,7 @@ function freed(teardown: string, slots: string[]): string {
 /** command: cleanup — stop or delete idle non-production slots; never production, never a busy slot. */
 export async function cleanup(ctx: RunContext): Promise<void> {
   const { settings: s, report } = ctx
-  const { app, site } = await phase(report, 'Read app', () =>
-    findApp(ctx.arm, s.appName, s.resourceGroup, armOptions(ctx))
-  )
+  const { app, site } = await phase(report, 'Read app', () => resolveApp(ctx))
   report.productionUrl = site.defaultHostName ? `https://${site.defaultHostName}` : undefined
   const sites = new Map<string, Site>()
   const rows = await phase(report, 'Find idle slots', async handle => {

@@ -26,6 +26,7 @@ import {
   describeSitecontainers,
   sitecontainersPlanStep
 } from '../phases/sidecars.js'
+import { once, readKey, readSettings } from '../phases/reads.js'
 import { disableStagingTriggers, functionsPlan, functionsPreflight } from '../phases/functions.js'
 import {
   DEPLOYED_AT_SETTING,
@@ -63,9 +64,9 @@ export async function deploy(ctx: RunContext): Promise<void> {
   })
   const functionApp = await functionsPreflight(ctx, t)
   const [targetSettings, slotSettings, sticky] = await Promise.all([
-    readAppSettings(t.app, s.targetSlot, armOptions(ctx)),
-    t.slot ? readAppSettings(t.app, s.slot, armOptions(ctx)) : Promise.resolve(undefined),
-    readStickyNames(t.app, armOptions(ctx))
+    readSettings(ctx, t, s.targetSlot),
+    t.slot ? readSettings(ctx, t, s.slot) : Promise.resolve(undefined),
+    once(ctx, readKey.sticky, () => readStickyNames(t.app, armOptions(ctx)))
   ])
   for (const name of [VERSION_SETTING, DEPLOYED_AT_SETTING, DEPLOYING_SETTING]) {
     if (sticky.appSettings.has(name)) {

@@ -10,13 +10,17 @@ import { readSides } from './swap.js'
 import { isOlder, label } from '../model/versions.js'
 import type { Target } from '../phases/target.js'
 import { readTags } from '../azure/tags.js'
+import { once, readKey } from '../phases/reads.js'
 import { isSameBuild, parseSwapRecord, type SwapRecord } from '../phases/swap-record.js'
 
 /** The last swap recorded on the target; a record that cannot be read is reported and skipped. */
 async function readSwapRecord(ctx: RunContext, t: Target): Promise<SwapRecord | undefined> {
   if (!t.targetSite.id) return undefined
   try {
-    const record = parseSwapRecord(await readTags(ctx.arm, t.targetSite.id, ctx.signal))
+    const id = t.targetSite.id
+    // The precheck's read stands: under the lock only this action writes the record.
+    const tags = await once(ctx, readKey.swapRecord, () => readTags(ctx.arm, id, ctx.signal))
+    const record = parseSwapRecord(tags)
     if (!record)
       core.info(`No swap recorded on ${ctx.settings.targetSlot}; checking versions only.`)
     return record

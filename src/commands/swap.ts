@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
-import { readAppSettings } from '../azure/arm.js'
-import { armOptions, type RunContext } from '../phases/context.js'
+import type { RunContext } from '../phases/context.js'
+import { readSettings } from '../phases/reads.js'
 import { promote, slotSmokeStep } from '../phases/promote.js'
 import { resolveTarget, type Target } from '../phases/target.js'
 import { phase } from '../report/report.js'
@@ -28,8 +28,8 @@ export async function readSides(ctx: RunContext, missingAdvice: string): Promise
     if (!t.slot)
       throw new Error(`Slot '${s.slot}' of app '${t.app.name}' does not exist. ${missingAdvice}`)
     const [slotSettings, targetSettings] = await Promise.all([
-      readAppSettings(t.app, s.slot, armOptions(ctx)),
-      readAppSettings(t.app, s.targetSlot, armOptions(ctx))
+      readSettings(ctx, t, s.slot),
+      readSettings(ctx, t, s.targetSlot)
     ])
     const unfinished = unfinishedDeployment(slotSettings)
     if (unfinished) {

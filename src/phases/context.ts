@@ -4,6 +4,7 @@ import type { Settings } from '../settings/input-helper.js'
 import type { Send } from '../azure/http.js'
 import type { Report } from '../report/report.js'
 import type { Lock } from './lock.js'
+import type { Reads } from './reads.js'
 
 /** What every command works with; built once in main.ts, passed explicitly, never global. */
 export interface RunContext {
@@ -22,6 +23,8 @@ export interface RunContext {
   lock?: Lock
   /** The login, for Azure Monitor clients other than ARM (gates). */
   credential?: TokenCredential
+  /** Reads shared between the precheck and the run (reads.ts); absent, every read goes to ARM. */
+  reads?: Reads
 }
 
 /** Swapping back is how production is protected, so it may outlive the run's timeout or a cancel by this much. */

@@ -13,7 +13,8 @@ export const LOCK_TAG = 'staged-swap-lock'
  * that read "free" before our write landed lands its own write within one read and one write round
  * trip, so the settle is SETTLE_FACTOR times the read + write this run just measured, within
  * bounds. It only makes collisions rare: the lock is checked again before the first write to the
- * slot and before the swap, so a rival's late claim stops this run before it changes anything.
+ * slot (unless it was read as ours less than one read + write before) and before the swap, so a
+ * rival's late claim stops this run before it changes anything.
  */
 const SETTLE_FACTOR = 4
 const SETTLE_MIN_MS = 250
@@ -31,6 +32,14 @@ export interface Lock {
   value: string
   owner: string
   expiresAt: number
+  /**
+   * Another run held or claimed the lock first: what this run read before it held the lock may
+   * predate that run's changes (reads.ts forgets it).
+   */
+  contended?: boolean
+  /** When the holder was last read as this run's (the read's start), and how long a read + write took. */
+  checkedAt?: number
+  recheckMs?: number
 }
 
 export interface Holder {
@@ -71,6 +80,17 @@ export async function readHolder(
   return { value, holder: parseLock(value) }
 }
 
+/** readHolder, and how long it took (the settle follows it). */
+export async function timedHolder(
+  arm: WebSiteManagementContext,
+  resourceId: string,
+  signal: AbortSignal
+): Promise<{ holder?: Holder; readMs: number }> {
+  const read = Date.now()
+  const { holder } = await readHolder(arm, resourceId, signal)
+  return { holder, readMs: Date.now() - read }
+}
+
 /**
  * Waits until the lock is free or expired, claims it, lets the claim settle and reads it back;
  * gives up with LockTimeoutError when the run's deadline would pass first.
@@ -88,15 +108,27 @@ export async function acquireLock(
      * read may leave it behind, so the caller records it for release (main's finally, the post step).
      */
     onClaim?: (claim: Pick<Lock, 'resourceId' | 'value'>) => void
+    /**
+     * Reads to make while a claim settles instead of after it (a round trip saved): nobody else
+     * writes once the claim holds, and when it does not, they are made again on the next attempt.
+     * Must not reject.
+     */
+    whileSettling?: () => Promise<unknown>
+    /**
+     * The first read of the holder, made by the caller alongside its own checks (a round trip
+     * saved); later attempts read again. Its duration counts as the read of the settle.
+     */
+    firstRead?: Promise<{ holder?: Holder; readMs: number }>
   }
 ): Promise<Lock> {
   const { owner, signal, deadline } = options
   let waitingFor: string | undefined
   for (let attempt = 1; ; attempt++) {
-    const read = Date.now()
-    const { holder } = await readHolder(arm, resourceId, signal)
+    const { holder, readMs } =
+      attempt === 1 && options.firstRead
+        ? await options.firstRead
+        : await timedHolder(arm, resourceId, signal)
     const now = Date.now()
-    const readMs = now - read
     if (holder && holder.expiresAt > now) {
       if (waitingFor !== holder.owner) {
         waitingFor = holder.owner
@@ -120,12 +152,15 @@ export async function acquireLock(
     const write = Date.now()
     await mergeTags(arm, resourceId, { [LOCK_TAG]: value }, signal)
     // Jitter so that two runs that collided once do not collide again in step.
-    const settle = settleMs(readMs, Date.now() - write) * (1 + Math.random() * 0.25 * attempt)
-    await sleep(settle, signal)
+    const writeMs = Date.now() - write
+    const settle = settleMs(readMs, writeMs) * (1 + Math.random() * 0.25 * attempt)
+    await Promise.all([sleep(settle, signal), options.whileSettling?.()])
+    const checkedAt = Date.now()
     const confirmed = await readHolder(arm, resourceId, signal)
     if (confirmed.value === value) {
       core.info(`Locked the app for this run (tag ${LOCK_TAG}: ${value}).`)
-      return { resourceId, value, owner, expiresAt }
+      const recheckMs = readMs + writeMs
+      return { resourceId, value, owner, expiresAt, contended: attempt > 1, checkedAt, recheckMs }
     }
     core.info('Another run claimed the lock at the same moment; trying again.')
   }
@@ -137,12 +172,18 @@ export async function assertLockHeld(
   lock: Lock,
   signal: AbortSignal
 ): Promise<void> {
+  // Read as ours less than one read + write ago (the confirmation, just before a first write): a
+  // rival's claim landing in that gap took longer than the whole settle, the case the check before
+  // the swap is for; reading again this soon would add a round trip, not safety.
+  if (lock.checkedAt !== undefined && Date.now() - lock.checkedAt < (lock.recheckMs ?? 0)) return
+  const checkedAt = Date.now()
   const { value, holder } = await readHolder(arm, lock.resourceId, signal)
   if (value !== lock.value) {
     throw new Error(
       `This run lost its lock on the app (now: ${holder ? holder.owner : 'nobody'}); it stopped before changing production.`
     )
   }
+  lock.checkedAt = checkedAt
 }
 
 /** Removes the tag when it is still this run's; never someone else's. */

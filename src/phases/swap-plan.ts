@@ -15,6 +15,7 @@ import {
   type StickyNames
 } from '../azure/arm.js'
 import { armOptions, type RunContext } from './context.js'
+import { forget, once, readKey } from './reads.js'
 import { phase } from '../report/report.js'
 import { planStep } from '../report/step.js'
 import { EFFECT_LABEL, type PlanRow, type SettingKind, type SwapPlan } from '../report/records.js'
@@ -122,10 +123,19 @@ export interface SwapSides {
   sticky: StickyNames
 }
 
-async function readSide(app: AppRef, slot: string, options: CallOptions): Promise<ConfigSide> {
+/** How a read is made: directly, or through the run's shared reads (reads.ts). */
+type Reader = <T>(key: string, read: () => Promise<T>) => Promise<T>
+const direct: Reader = (_key, read) => read()
+
+async function readSide(
+  app: AppRef,
+  slot: string,
+  options: CallOptions,
+  via: Reader
+): Promise<ConfigSide> {
   const [appSettings, connectionStrings] = await Promise.all([
-    readAppSettings(app, slot, options),
-    readConnectionStrings(app, slot, options)
+    via(readKey.settings(slot), () => readAppSettings(app, slot, options)),
+    via(readKey.strings(slot), () => readConnectionStrings(app, slot, options))
   ])
   return { appSettings, connectionStrings }
 }
@@ -135,12 +145,13 @@ export async function readSwapPlan(
   app: AppRef,
   names: { slot: string; targetSlot: string; slotExists: boolean },
   allow: string[],
-  options: CallOptions
+  options: CallOptions,
+  via: Reader = direct
 ): Promise<{ plan: SwapPlan; sides: SwapSides }> {
   const [target, sticky, read] = await Promise.all([
-    readSide(app, names.targetSlot, options),
-    readStickyNames(app, options),
-    names.slotExists ? readSide(app, names.slot, options) : undefined
+    readSide(app, names.targetSlot, options, via),
+    via(readKey.sticky, () => readStickyNames(app, options)),
+    names.slotExists ? readSide(app, names.slot, options, via) : undefined
   ])
   const slot = read ?? clonedSide(target, sticky)
   const plan = computeSwapPlan(names, slot, target, sticky, allow)
@@ -198,11 +209,15 @@ export async function swapPlanPhase(
           : `Check the settings the swap changes in ${s.targetSlot} (swap plan below); refuse the swap when one would disappear or a secret-looking one would change${s.allowSettingsDrift.length ? ` (allowed: ${s.allowSettingsDrift.join(', ')})` : ''}`
     })
   return phase(report, name, async handle => {
+    // Right before a real swap both sides are read afresh: a change since the run's first reads
+    // (its own deploy, someone in the portal) is what this gate is for. A dry run's plan shares them.
+    if (!s.dryRun) forget(ctx, ...swapPlanKeys(s.slot, s.targetSlot))
     const { plan, sides } = await readSwapPlan(
       app,
       { slot: s.slot, targetSlot: s.targetSlot, slotExists },
       s.allowSettingsDrift,
-      armOptions(ctx)
+      armOptions(ctx),
+      (key, read) => once(ctx, key, read)
     )
     report.swapPlan = plan
     const message = driftMessage(plan)
@@ -223,4 +238,10 @@ export async function swapPlanPhase(
     handle.fail(`refused: ${plan.blocked.map(r => r.name).join(', ')}`)
     return { refused: message, sides }
   })
+}
+
+function swapPlanKeys(slot: string, targetSlot: string): string[] {
+  return [slot, targetSlot]
+    .flatMap(side => [readKey.settings(side), readKey.strings(side)])
+    .concat(readKey.sticky)
 }

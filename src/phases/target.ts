@@ -3,6 +3,7 @@ import * as core from '@actions/core'
 import type { Site } from '@azure/arm-appservice/models'
 import { findApp, getSlotSite, slotInfo, type AppRef, type SlotInfo } from '../azure/arm.js'
 import { armOptions, type RunContext } from './context.js'
+import { once, prefetch, readKey } from './reads.js'
 
 /** The app and the two slots a run works on, as ARM reports them. */
 export interface Target {
@@ -15,10 +16,15 @@ export interface Target {
 
 export async function resolveTarget(ctx: RunContext): Promise<Target> {
   const { settings: s, report } = ctx
-  const { app, site } = await findApp(ctx.arm, s.appName, s.resourceGroup, armOptions(ctx))
+  const { app, site } = await resolveApp(ctx)
+  // deploy, swap and rollback all read both sides' settings next; a dry run also plans the swap.
+  if (s.slot !== '*' && ctx.reads)
+    prefetch(ctx, app, s, { connectionStrings: s.dryRun && (s.swap || s.command !== 'deploy') })
+  const readSite = (slot: string) =>
+    once(ctx, readKey.site(slot), () => getSlotSite(app, slot, armOptions(ctx)))
   const [targetSite, slotSite] = await Promise.all([
-    s.targetSlot === 'production' ? site : getSlotSite(app, s.targetSlot, armOptions(ctx)),
-    s.slot === '*' ? undefined : getSlotSite(app, s.slot, armOptions(ctx))
+    s.targetSlot === 'production' ? site : readSite(s.targetSlot),
+    s.slot === '*' ? undefined : readSite(s.slot)
   ])
   if (!targetSite)
     throw new Error(
@@ -32,4 +38,10 @@ export async function resolveTarget(ctx: RunContext): Promise<Target> {
     `App '${app.name}' in resource group '${app.resourceGroup}': ${s.targetSlot} at ${target.hostName}${slot ? `, ${s.slot} at ${slot.hostName} (${slot.state})` : `, slot '${s.slot}' missing`}.`
   )
   return { app, target, targetSite, slot, slotSite }
+}
+
+/** The app found by name (the subscription's site list without a resource group), once per run. */
+export function resolveApp(ctx: RunContext): Promise<{ app: AppRef; site: Site }> {
+  const { settings: s } = ctx
+  return once(ctx, readKey.app, () => findApp(ctx.arm, s.appName, s.resourceGroup, armOptions(ctx)))
 }

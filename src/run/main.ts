@@ -11,9 +11,9 @@ import {
   loginFailure,
   missingLogin
 } from '../azure/auth.js'
-import { connect, findApp } from '../azure/arm.js'
+import { connect } from '../azure/arm.js'
 import { cleanup } from '../commands/cleanup.js'
-import { armOptions, RESCUE_MS, type RunContext } from '../phases/context.js'
+import { RESCUE_MS, type RunContext } from '../phases/context.js'
 import { deploy } from '../commands/deploy.js'
 import {
   finishDeployment,
@@ -23,7 +23,13 @@ import {
 import { createSender } from '../azure/http.js'
 import { InputError } from '../settings/input-error.js'
 import { getSettings, type Settings } from '../settings/input-helper.js'
-import { acquireLock, lockOwner, LockTimeoutError, releaseLock } from '../phases/lock.js'
+import {
+  acquireLock,
+  lockOwner,
+  LockTimeoutError,
+  releaseLock,
+  timedHolder
+} from '../phases/lock.js'
 import { isSuccess, newReport, phase, setOutputs, type Report } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
 import { rollback } from '../commands/rollback.js'
@@ -31,6 +37,8 @@ import { writeSummary } from '../report/summary.js'
 import { post } from './post.js'
 import { isPost, markMainStarted, saveApp, saveLock } from '../model/state-helper.js'
 import { swapCommand } from '../commands/swap.js'
+import { resolveApp } from '../phases/target.js'
+import { forgetPrecheck, rereadSlot } from '../phases/reads.js'
 
 const COMMAND = { deploy, swap: swapCommand, rollback, cleanup } as const
 
@@ -97,7 +105,8 @@ async function execute(
     arm: connect(credential, subscriptionId, () => deadline),
     kudu: createSender(credential, () => deadline),
     web: createSender(),
-    credential
+    credential,
+    reads: new Map()
   }
   /** The lock claim last written (or about to be), confirmed or not: released in every exit path. */
   let claim: { resourceId: string; value: string } | undefined
@@ -105,9 +114,22 @@ async function execute(
     if (needsLock(settings)) {
       // Every check a command makes before its first change runs first as a dry run, so that bad
       // input found by a read (unknown app, missing slot, nothing to promote) fails before any
-      // write, the lock's tag included. Under the lock the command reads everything again.
+      // write, the lock's tag included. Under the lock the command reuses what the check read (the
+      // lock rules out other staged-swap runs) except the slot's state and settings (reads.ts).
       core.info('Checking the app before taking its lock (a dry run of the command)…')
       const precheck = newReport({ ...report, dryRun: true })
+      // The lock's first read of its tag goes alongside the check's reads (cleanup mostly finds
+      // nothing to do and takes no lock, so it reads the tag only when it needs it).
+      const lockId = resolveApp(ctx).then(
+        ({ app, site }) => site.id ?? appResourceId(subscriptionId, app.resourceGroup, app.name)
+      )
+      const firstRead =
+        settings.command === 'cleanup'
+          ? undefined
+          : lockId.then(id => timedHolder(ctx.arm, id, ctx.signal))
+      // A failure here is the check's or the lock phase's to report.
+      lockId.catch(() => undefined)
+      firstRead?.catch(() => undefined)
       // What the check read (versions, swap plan, phases) stands for the run when it ends the run.
       const adoptPrecheck = () =>
         Object.assign(report, { ...precheck, dryRun: false, dryRunPlan: [] })
@@ -127,15 +149,10 @@ async function execute(
         return
       }
       await phase(report, 'Lock app', async handle => {
-        const { app, site } = await findApp(
-          ctx.arm,
-          settings.appName,
-          settings.resourceGroup,
-          armOptions(ctx)
-        )
+        const { app } = await resolveApp(ctx)
         saveApp({ subscriptionId, resourceGroup: app.resourceGroup, name: app.name })
-        const resourceId = site.id ?? appResourceId(subscriptionId, app.resourceGroup, app.name)
-        ctx.lock = await acquireLock(ctx.arm, resourceId, {
+        ctx.lock = await acquireLock(ctx.arm, await lockId, {
+          firstRead,
           owner: lockOwner(),
           holdMs: settings.timeoutMs + RESCUE_MS + 60_000,
           signal: ctx.signal,
@@ -144,8 +161,11 @@ async function execute(
             // Saved before the write: a kill between the write and its confirmation leaves it to the post step.
             claim = written
             saveLock(written)
-          }
+          },
+          // The slot's state and settings are read again under the lock (reads.ts): during the settle.
+          whileSettling: () => rereadSlot(ctx, app)
         })
+        if (ctx.lock.contended) forgetPrecheck(ctx, settings.slot, settings.command)
         handle.note(`held until ${new Date(ctx.lock.expiresAt).toISOString()}`)
       })
     }
