@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { isRestError, type PipelinePolicy, type PipelineResponse } from '@azure/core-rest-pipeline'
+import { describeError, firstLine } from './error-text.js'
 
 /** Statuses worth another try: the request was not acted on, or the service asked to come back later. */
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504])
@@ -155,20 +156,8 @@ export async function withRetry<T>(
   }
 }
 
-/** One line naming what failed, with the service's own reason when it gave one. */
-export function describeError(error: unknown): string {
-  if (isRestError(error)) {
-    const status = error.statusCode ? `HTTP ${error.statusCode}` : (error.code ?? 'network error')
-    return `${status}: ${firstLine(error.message)}`
-  }
-  if (error instanceof Error) return firstLine(error.message)
-  return String(error)
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n')[0].trim()
-  return line.length > 500 ? `${line.slice(0, 500)}…` : line
-}
+// Kept here for the modules that import it with the retry helpers; the text lives in a light module.
+export { describeError }
 
 /**
  * A request that must not be sent twice blindly (a swap) got an answer that leaves its fate open:

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { formatDuration } from '../settings/duration.js'
-import { describeError } from '../azure/retry-helper.js'
+import { describeError } from '../azure/error-text.js'
 import type { CanaryRecord, GatesRecord, SmokeResult, SwapPlan, WarmupCheck } from './records.js'
 
 export type Result =

@@ -201,9 +201,12 @@ function appResourceId(subscriptionId: string, resourceGroup: string, name: stri
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${name}`
 }
 
-/** The action's entry point: every outcome ends with outputs, a summary and, on failure, one error. */
-export async function run(): Promise<void> {
-  const started = Date.now()
+/**
+ * The action's entry point: every outcome ends with outputs, a summary and, on failure, one error.
+ * `read`: the settings src/index.ts already read before loading this module, and when it started.
+ */
+export async function run(read?: { settings: Settings; started: number }): Promise<void> {
+  const started = read?.started ?? Date.now()
   // The runner calls the same entry point for the post step (action.yml post:), as in actions/checkout.
   redactSdkLogs()
   if (isPost()) return post()
@@ -218,7 +221,7 @@ export async function run(): Promise<void> {
   })
   let tracker: DeploymentTracker | undefined
   try {
-    const settings = getSettings()
+    const settings = read?.settings ?? getSettings()
     for (const warning of settings.warnings) core.warning(warning)
     report = newReport({
       command: settings.command,
