@@ -197,4 +197,19 @@ describe('zipFolder', () => {
       /ENOENT/
     )
   })
+
+  it('reads no more than 1 MB ahead of a consumer that stops reading (backpressure)', async () => {
+    const root = tree({ 'a.bin': randomBytes(16 << 20), 'b.js': 'x'.repeat(1 << 20) })
+    const progress: ZipProgress = { readBytes: 0, totalBytes: 0, walked: false }
+    const out = zipFolder(root, progress)
+    let consumed = 0
+    for await (const chunk of out) {
+      consumed += (chunk as Buffer).length
+      if (consumed > 2 << 20) break
+      // A slow link: the consumer waits between chunks, the zipper must wait with it.
+      await new Promise(resolve => setTimeout(resolve, 20))
+      expect(progress.readBytes - consumed).toBeLessThanOrEqual(1 << 20)
+    }
+    expect(consumed).toBeGreaterThan(2 << 20)
+  })
 })
