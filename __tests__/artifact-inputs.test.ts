@@ -1,36 +1,17 @@
 // The inputs issue 15 adds (images, runtime-check-timeout, disable-staging-triggers): defaults and
 // the refusals, which must name the input and happen before any Azure call.
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { InputError } from '../src/settings/input-error.js'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import { getSettings } from '../src/settings/input-helper.js'
 import { zipFile } from '../test/packages.js'
+import { inputFailure, restoreEnvAfterEach, setInputs } from '../test/inputs.js'
 
-const saved = { ...process.env }
 let zip: string
+const failure = inputFailure
 
-function setInputs(inputs: Record<string, string>): void {
-  for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key]
-  for (const [name, value] of Object.entries(inputs))
-    process.env[`INPUT_${name.toUpperCase()}`] = value
-}
-
-function failure(inputs: Record<string, string>): InputError {
-  setInputs(inputs)
-  try {
-    getSettings()
-  } catch (error) {
-    if (error instanceof InputError) return error
-    throw error
-  }
-  throw new Error('expected an InputError')
-}
-
+restoreEnvAfterEach()
 beforeEach(async () => {
   zip ??= await zipFile({ 'index.html': 'hi' })
   process.env.GITHUB_SHA = 'abc123'
-})
-afterEach(() => {
-  process.env = { ...saved }
 })
 
 describe('artifact inputs', () => {

@@ -1,20 +1,12 @@
 // `sitecontainers-config`: webapps-deploy's JSON into REST SiteContainerProperties; refusals name
 // the input and never quote a password; the version defaults to the main container's image.
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { InputError } from '../src/settings/input-error.js'
 import { getSettings } from '../src/settings/input-helper.js'
 import { parseSitecontainers } from '../src/settings/sitecontainers.js'
+import { restoreEnvAfterEach, setInputs } from '../test/inputs.js'
 
-const saved = { ...process.env }
-afterEach(() => {
-  process.env = { ...saved }
-})
-
-function setInputs(inputs: Record<string, string>): void {
-  for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key]
-  for (const [name, value] of Object.entries(inputs))
-    process.env[`INPUT_${name.toUpperCase()}`] = value
-}
+restoreEnvAfterEach()
 
 const refusal = (value: unknown): string => {
   try {
