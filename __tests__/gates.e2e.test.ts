@@ -77,6 +77,26 @@ describe('gates', () => {
     expect(run.summary).toMatch(/### Gates/)
   })
 
+  it('failure-limit: the gate fails the release only on its (limit + 1)th failed reading', async () => {
+    const app = shopApp(emu)
+    const running = runAction(emu, {
+      'app-name': app,
+      package: await zipFile(broken()),
+      version: 'v2',
+      ...SMOKE,
+      ...BAKE,
+      bake: '8s',
+      'max-5xx-rate': '5%',
+      'failure-limit': '2'
+    })
+    await traffic(app, running)
+    const run = await running
+    expect(run.outputs).toMatchObject({ result: 'rolled-back', 'failed-gate': '5xx-rate' })
+    // Two failed readings are tolerated; the third ends the bake and the release is swapped back.
+    expect((run.stdout.match(/: 5xx-rate fail: /g) ?? []).length).toBe(3)
+    expect(await serves(emu, app, 'production')).toBe('v1')
+  })
+
   it('a healthy release completes its bake and succeeds, with the gate figures in the summary', async () => {
     const app = shopApp(emu)
     const running = runAction(emu, {
