@@ -171,3 +171,36 @@ describe.each(nodes())('container images with $name', ({ bin }) => {
     expect(emu.writes().filter(r => r.path.includes(`/sites/${app}/`))).toEqual([])
   })
 })
+
+describe('container images with keep-warm and cleanup', () => {
+  it('keeps the previous image running in the slot until the window ends; cleanup stops it then', async () => {
+    const app = containerApp()
+    const run = await runAction(emu, {
+      'app-name': app,
+      images: 'myacr.azurecr.io/shop:v2',
+      'keep-warm': '3s',
+      teardown: 'stop',
+      ...SMOKE
+    })
+    expect(errors(run)).toEqual([])
+    expect(run.outputs).toMatchObject({ result: 'success', 'rollback-available': 'true' })
+    const staging = emu.state.sites.get(app)!.slots.get('staging')!
+    const until = staging.tags['staged-swap-keep-warm-until']
+    expect(staging.state).toBe('Running')
+    expect(image(app, 'staging')).toBe('DOCKER|myacr.azurecr.io/shop:v1')
+    expect(await serves(emu, app, 'staging')).toBe('v1')
+
+    const cleanup = { 'app-name': app, command: 'cleanup', slot: '*', 'older-than': '0' }
+    expect((await runAction(emu, cleanup)).outputs.result).toBe('nothing-to-clean')
+    await new Promise(r => setTimeout(r, Math.max(0, Date.parse(until) - Date.now() + 200)))
+    const late = await runAction(emu, cleanup)
+    expect(errors(late)).toEqual([])
+    expect(late.outputs).toMatchObject({ result: 'cleaned', 'cleaned-slots': 'staging' })
+    expect(staging.state).toBe('Stopped')
+    // The stopped slot keeps its image: a rollback starts it and swaps it back.
+    const back = await runAction(emu, { 'app-name': app, command: 'rollback', ...SMOKE })
+    expect(errors(back)).toEqual([])
+    expect(back.outputs).toMatchObject({ result: 'success', 'deployed-version': 'v1' })
+    expect(image(app, 'production')).toBe('DOCKER|myacr.azurecr.io/shop:v1')
+  })
+})
