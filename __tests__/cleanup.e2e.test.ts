@@ -13,17 +13,21 @@ afterAll(async () => {
 })
 
 const slotsOf = (app: string) => emu.state.sites.get(app)!.slots
+/** command: cleanup of every slot changed at least `older-than: 0` ago, unless `more` says otherwise. */
+const cleanup = (app: string, teardown: 'stop' | 'delete', more: Record<string, string> = {}) =>
+  runAction(emu, {
+    'app-name': app,
+    command: 'cleanup',
+    slot: '*',
+    'older-than': '0',
+    teardown,
+    ...more
+  })
 
 describe('command: cleanup', () => {
   it("stops every non-production slot with slot '*' and older-than 0, production untouched", async () => {
     const app = shopApp(emu, { slots: ['staging', 'qa', 'preview'] })
-    const run = await runAction(emu, {
-      'app-name': app,
-      command: 'cleanup',
-      slot: '*',
-      'older-than': '0',
-      teardown: 'stop'
-    })
+    const run = await cleanup(app, 'stop')
     expect(errors(run)).toEqual([])
     expect(run.code).toBe(0)
     expect(run.outputs.result).toBe('cleaned')
@@ -41,13 +45,7 @@ describe('command: cleanup', () => {
       slots: ['staging', 'qa'],
       slotTags: { qa: { 'staged-swap-owned': 'true' } }
     })
-    const run = await runAction(emu, {
-      'app-name': app,
-      command: 'cleanup',
-      slot: 'qa',
-      'older-than': '0',
-      teardown: 'delete'
-    })
+    const run = await cleanup(app, 'delete', { slot: 'qa' })
     expect(run.outputs).toMatchObject({ result: 'cleaned', 'cleaned-slots': 'qa' })
     expect(slotsOf(app).has('qa')).toBe(false)
     expect(slotsOf(app).has('staging')).toBe(true)
@@ -56,13 +54,7 @@ describe('command: cleanup', () => {
   it('cleans nothing changed within older-than, with zero writes', async () => {
     const app = shopApp(emu, { slots: ['staging', 'qa'] })
     const before = emu.writes().length
-    const run = await runAction(emu, {
-      'app-name': app,
-      command: 'cleanup',
-      slot: '*',
-      'older-than': '7d',
-      teardown: 'delete'
-    })
+    const run = await cleanup(app, 'delete', { 'older-than': '7d' })
     expect(run.code).toBe(0)
     expect(run.outputs).toMatchObject({ result: 'nothing-to-clean', 'cleaned-slots': '' })
     expect(emu.writes().length).toBe(before)
@@ -75,14 +67,7 @@ describe('command: cleanup', () => {
       slotTags: { qa: { 'staged-swap-owned': 'true' } }
     })
     const before = emu.writes().length
-    const run = await runAction(emu, {
-      'app-name': app,
-      command: 'cleanup',
-      slot: '*',
-      'older-than': '0',
-      teardown: 'delete',
-      'dry-run': 'true'
-    })
+    const run = await cleanup(app, 'delete', { 'dry-run': 'true' })
     expect(run.code).toBe(0)
     expect(emu.writes().length).toBe(before)
     expect(slotsOf(app).size).toBe(3)
@@ -104,13 +89,7 @@ describe('command: cleanup', () => {
       }
     )
     expect(started.status).toBe(202)
-    const run = await runAction(emu, {
-      'app-name': app,
-      command: 'cleanup',
-      slot: '*',
-      'older-than': '0',
-      teardown: 'stop'
-    })
+    const run = await cleanup(app, 'stop')
     expect(run.outputs.result).toBe('nothing-to-clean')
     expect(info.state).toBe('Running')
     expect(run.summary).toContain('deployment in progress')
@@ -124,13 +103,7 @@ describe('command: cleanup', () => {
         { actionHostName: staging.defaultHostName, reroutePercentage: 10, name: 'staging' }
       ]
     }
-    const run = await runAction(emu, {
-      'app-name': app,
-      command: 'cleanup',
-      slot: '*',
-      'older-than': '0',
-      teardown: 'stop'
-    })
+    const run = await cleanup(app, 'stop')
     expect(errors(run)).toEqual([])
     expect(run.outputs).toMatchObject({ result: 'cleaned', 'cleaned-slots': 'qa' })
     expect(staging.state).toBe('Running')
@@ -166,13 +139,7 @@ describe('command: cleanup', () => {
       }
     )
     expect(applied.status).toBe(200)
-    const run = await runAction(emu, {
-      'app-name': app,
-      command: 'cleanup',
-      slot: '*',
-      'older-than': '0',
-      teardown: 'delete'
-    })
+    const run = await cleanup(app, 'delete')
     expect(errors(run)).toEqual([])
     expect(run.outputs).toMatchObject({ result: 'cleaned', 'cleaned-slots': 'qa' })
     expect(slotsOf(app).has('staging')).toBe(true)
@@ -193,13 +160,7 @@ describe('command: cleanup', () => {
     })
     expect(kudu.status).toBe(403)
     expect(kudu.body).toContain('This web app is stopped')
-    const run = await runAction(emu, {
-      'app-name': app,
-      command: 'cleanup',
-      slot: 'qa',
-      'older-than': '0',
-      teardown: 'delete'
-    })
+    const run = await cleanup(app, 'delete', { slot: 'qa' })
     expect(errors(run)).toEqual([])
     expect(run.outputs).toMatchObject({ result: 'cleaned', 'cleaned-slots': 'qa' })
     expect(slotsOf(app).has('qa')).toBe(false)
@@ -208,13 +169,7 @@ describe('command: cleanup', () => {
 
   it('names the slots it kept because it did not create them in a ::warning:: with delete-unowned', async () => {
     const app = shopApp(emu, { slots: ['staging', 'qa'] })
-    const run = await runAction(emu, {
-      'app-name': app,
-      command: 'cleanup',
-      slot: '*',
-      'older-than': '0',
-      teardown: 'delete'
-    })
+    const run = await cleanup(app, 'delete')
     expect(run.code).toBe(0)
     expect(run.outputs.result).toBe('nothing-to-clean')
     const warning = run.stdout
@@ -228,14 +183,7 @@ describe('command: cleanup', () => {
 
   it('dry-run prints its plan in the log', async () => {
     const app = shopApp(emu, { slots: ['staging', 'qa'] })
-    const run = await runAction(emu, {
-      'app-name': app,
-      command: 'cleanup',
-      slot: '*',
-      'older-than': '0',
-      teardown: 'stop',
-      'dry-run': 'true'
-    })
+    const run = await cleanup(app, 'stop', { 'dry-run': 'true' })
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/Stop slot 'qa'/)
     expect(run.stdout).toMatch(/Stop slot 'staging'/)
@@ -243,13 +191,7 @@ describe('command: cleanup', () => {
 
   it('says honestly what stopping freed: plan CPU and memory, not a lower bill', async () => {
     const app = shopApp(emu, { slots: ['staging'] })
-    const run = await runAction(emu, {
-      'app-name': app,
-      command: 'cleanup',
-      slot: '*',
-      'older-than': '0',
-      teardown: 'stop'
-    })
+    const run = await cleanup(app, 'stop')
     expect(run.outputs.result).toBe('cleaned')
     expect(run.summary).toMatch(/CPU and memory/)
     expect(run.summary).toMatch(/no extra charge/)
