@@ -190,18 +190,21 @@ describe('gates', () => {
     expect(await serves(emu, app, 'production')).toBe('v1')
   })
 
+  /** A healthy v2 whose 60 s bake outlasts the test's cancel or kill. */
+  const longBake = async (app: string) => ({
+    'app-name': app,
+    package: await zipFile(site('v2')),
+    version: 'v2',
+    ...SMOKE,
+    ...BAKE,
+    bake: '60s',
+    'max-5xx-rate': '1%'
+  })
+
   it('a run cancelled during the bake leaves production on the new version and says so; the post step does not swap back', async () => {
     const app = shopApp(emu)
     const before = swaps().length
-    const inputs = {
-      'app-name': app,
-      package: await zipFile(site('v2')),
-      version: 'v2',
-      ...SMOKE,
-      ...BAKE,
-      bake: '60s',
-      'max-5xx-rate': '1%'
-    }
+    const inputs = await longBake(app)
     const running = runAction(emu, inputs, { interruptWhen: baking(app) })
     await traffic(app, running)
     const main = await running
@@ -224,15 +227,7 @@ describe('gates', () => {
   it('killed during the bake: the post step leaves production on the release that passed smoke', async () => {
     const app = shopApp(emu)
     const before = swaps().length
-    const inputs = {
-      'app-name': app,
-      package: await zipFile(site('v2')),
-      version: 'v2',
-      ...SMOKE,
-      ...BAKE,
-      bake: '60s',
-      'max-5xx-rate': '1%'
-    }
+    const inputs = await longBake(app)
     const main = await runAction(emu, inputs, { killWhen: baking(app) })
     expect(main.signal).toBe('SIGKILL')
     await runAction(emu, inputs, { env: postEnv(main) })
