@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
 import { serves, shopApp, SMOKE } from '../test/apps.js'
-import { site } from '../test/packages.js'
+import { fragileSite, site } from '../test/packages.js'
 import { errors, nodes, runAction } from '../test/run-action.js'
 
 let emu: Emulator
@@ -16,12 +16,7 @@ beforeAll(async () => {
   emu.containers.push('myacr.azurecr.io/shop:v2', { files: site('v2') })
   emu.containers.push('myacr.azurecr.io/shop:fragile', {
     // Healthy only with the staging database: passes in the slot, fails once swapped in.
-    files: site('fragile', {
-      'routes.json': JSON.stringify({
-        '/health': { body: 'healthy', requireSettings: { DB: 'staging-db' } },
-        '/version': { body: 'fragile' }
-      })
-    })
+    files: fragileSite('fragile')
   })
 })
 afterAll(async () => {

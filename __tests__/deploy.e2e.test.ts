@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
 import { serves, shopApp } from '../test/apps.js'
-import { folder, site, zipFile } from '../test/packages.js'
+import { folder, fragileSite, site, zipFile } from '../test/packages.js'
 import { errors, nodes, runAction } from '../test/run-action.js'
 
 let emu: Emulator
@@ -90,12 +90,7 @@ describe.each(nodes())('deploy with $name', ({ bin }) => {
   it('swaps back when production fails because of a sticky setting', async () => {
     const app = shopApp(emu)
     // Healthy only with the staging database: passes in the slot, fails once swapped into production.
-    const fragile = site('v2', {
-      'routes.json': JSON.stringify({
-        '/health': { body: 'healthy', requireSettings: { DB: 'staging-db' } },
-        '/version': { body: 'v2' }
-      })
-    })
+    const fragile = fragileSite('v2')
     const run = await runAction(emu, inputs(app, await zipFile(fragile)), { node: bin })
     expect(run.code).toBe(1)
     expect(run.outputs).toMatchObject({
@@ -177,12 +172,7 @@ describe('deploy', () => {
 
   it('swap with preview: smokes the slot with production settings and cancels the swap when it fails', async () => {
     const app = shopApp(emu)
-    const fragile = site('v2', {
-      'routes.json': JSON.stringify({
-        '/health': { body: 'healthy', requireSettings: { DB: 'staging-db' } },
-        '/version': { body: 'v2' }
-      })
-    })
+    const fragile = fragileSite('v2')
     const run = await runAction(
       emu,
       inputs(app, await zipFile(fragile), { 'swap-preview': 'true' })

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator, type GithubDeployment } from '../test/emulator/index.js'
 import { serves, shopApp, SMOKE } from '../test/apps.js'
-import { site, zipFile } from '../test/packages.js'
+import { fragileSite, site, zipFile } from '../test/packages.js'
 import { errors, runAction, type ActionRun } from '../test/run-action.js'
 
 let emu: Emulator
@@ -121,12 +121,7 @@ describe('GitHub Deployments', () => {
     const repo = newRepo()
     const app = shopApp(emu)
     await deployV2(repo, app)
-    const fragile = site('v3', {
-      'routes.json': JSON.stringify({
-        '/health': { body: 'healthy', requireSettings: { DB: 'staging-db' } },
-        '/version': { body: 'v3' }
-      })
-    })
+    const fragile = fragileSite('v3')
     const bad = await run(repo, { 'app-name': app, package: await zipFile(fragile), version: 'v3' })
     expect(bad.outputs.result).toBe('rolled-back')
     expect(bad.code).toBe(1)

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { startEmulator, type Emulator, type FaultKind } from '../test/emulator/index.js'
 import { shopApp } from '../test/apps.js'
-import { site, zipFile } from '../test/packages.js'
+import { fragileSite, site, zipFile } from '../test/packages.js'
 import { errors, postEnv, runAction } from '../test/run-action.js'
 
 const TIMEOUT_S = 20
@@ -330,14 +330,7 @@ describe('cancellation at random moments', () => {
   it(
     'after every cancel, production serves a smoke-passed build, no swap runs, no lock is left',
     async () => {
-      const fragileZip = await zipFile(
-        site('v2', {
-          'routes.json': JSON.stringify({
-            '/health': { body: 'healthy', requireSettings: { DB: 'staging-db' } },
-            '/version': { body: 'v2' }
-          })
-        })
-      )
+      const fragileZip = await zipFile(fragileSite('v2'))
       await fc.assert(
         fc.asyncProperty(cancelArb, async schedule => {
           cancelFigures.schedules++

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
 import { serves, shopApp, SMOKE } from '../test/apps.js'
-import { site } from '../test/packages.js'
+import { fragileSite, site } from '../test/packages.js'
 import { errors, nodes, runAction, type ActionRun } from '../test/run-action.js'
 
 let emu: Emulator
@@ -20,12 +20,7 @@ beforeAll(async () => {
   emu.containers.push(OTEL, { files: {} })
   emu.containers.push('myacr.azurecr.io/shop:fragile', {
     // Healthy only with the staging database: passes in the slot, fails once swapped in.
-    files: site('fragile', {
-      'routes.json': JSON.stringify({
-        '/health': { body: 'healthy', requireSettings: { DB: 'staging-db' } },
-        '/version': { body: 'fragile' }
-      })
-    })
+    files: fragileSite('fragile')
   })
 })
 afterAll(async () => {

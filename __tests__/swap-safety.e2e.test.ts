@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
 import { serves, shopApp, SMOKE } from '../test/apps.js'
-import { site, zipFile } from '../test/packages.js'
+import { fragileSite, site, zipFile } from '../test/packages.js'
 import { errors, postEnv, runAction } from '../test/run-action.js'
 
 const LOCK = 'staged-swap-lock'
@@ -124,15 +124,6 @@ describe('lock claim (issue 11 item 7)', () => {
   })
 })
 
-/** Healthy only with the staging database: passes in the slot, fails once swapped into production. */
-const fragile = (version: string) =>
-  site(version, {
-    'routes.json': JSON.stringify({
-      '/health': { body: 'healthy', requireSettings: { DB: 'staging-db' } },
-      '/version': { body: version }
-    })
-  })
-
 describe('swaps in flight (issue 11 item 4)', () => {
   it('cancelled during a swap back that outlasts the runner grace: the post step waits for it and sends no swap', async () => {
     const app = shopApp(emu)
@@ -142,7 +133,7 @@ describe('swaps in flight (issue 11 item 4)', () => {
     try {
       const main = await runAction(
         emu,
-        { ...(await inputs(app)), package: await zipFile(fragile('v2')) },
+        { ...(await inputs(app)), package: await zipFile(fragileSite('v2')) },
         { cancelWhen: () => swapPosts(app, since).filter(r => r.status === 202).length >= 2 }
       )
       expect(main.signal).toBe('SIGKILL')

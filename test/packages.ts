@@ -20,6 +20,19 @@ export function site(label: string, extra: Files = {}): Files {
   }
 }
 
+/**
+ * A build healthy only with the staging database (DB, a sticky setting, is 'staging-db' in the
+ * slot): it passes smoke in the slot and fails once swapped into production.
+ */
+export function fragileSite(label: string): Files {
+  return site(label, {
+    'routes.json': JSON.stringify({
+      '/health': { body: 'healthy', requireSettings: { DB: 'staging-db' } },
+      '/version': { body: label }
+    })
+  })
+}
+
 export async function zipFile(files: Files, name = 'package.zip'): Promise<string> {
   const zip = new yazl.ZipFile()
   for (const [file, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), file)
