@@ -4,8 +4,7 @@
 // step (action.yml post:) swaps back from the state the main step saved.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
-import { serves, shopApp, SMOKE } from '../test/apps.js'
-import { site, zipFile } from '../test/packages.js'
+import { deployInputs, swapRequests, serves, shopApp } from '../test/apps.js'
 import { errors, postEnv, runAction, type RunOptions } from '../test/run-action.js'
 
 const LOCK = 'staged-swap-lock'
@@ -27,19 +26,9 @@ const runnerCancel = (afterMs: number): RunOptions => ({
   killAfterMs: afterMs + 10_000
 })
 
-const swaps = (app: string, since: number): number =>
-  emu.requests
-    .slice(since)
-    .filter(r => r.path.includes(`/sites/${app}/`) && r.path.split('?')[0].endsWith('/slotsswap'))
-    .length
+const swaps = (app: string, since: number): number => swapRequests(emu, app, since).length
 
-const inputs = async (app: string): Promise<Record<string, string>> => ({
-  'app-name': app,
-  package: await zipFile(site('v2')),
-  version: 'v2',
-  ...SMOKE,
-  'smoke-timeout': '40'
-})
+const inputs = (app: string) => deployInputs(app, 'v2', { 'smoke-timeout': '40' })
 
 /**
  * The slot's first smoke passes; every later /health (production's, or the slot's with production's

@@ -3,7 +3,7 @@
 // the swap), swaps back on failure, and rollback brings the previous image back.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
-import { serves, shopApp, SMOKE } from '../test/apps.js'
+import { swapRequests, serves, shopApp, SMOKE } from '../test/apps.js'
 import { fragileSite, site } from '../test/packages.js'
 import { errors, nodes, runAction } from '../test/run-action.js'
 
@@ -42,8 +42,7 @@ function containerApp(): string {
 const image = (app: string, slot: string): unknown =>
   emu.state.sites.get(app)!.slots.get(slot)!.siteConfig.linuxFxVersion
 
-const swaps = (app: string) =>
-  emu.writes().filter(r => r.path.includes(`/sites/${app}/`) && r.path.includes('slotsswap'))
+const swaps = (app: string) => swapRequests(emu, app)
 
 describe.each(nodes())('container images with $name', ({ bin }) => {
   it('swaps an image in: the slot runs it first, production after the swap', async () => {

@@ -1,7 +1,7 @@
 // Swap plan and settings-drift gate, end to end: the bundled action against the emulator.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
-import { serves, shopApp, SMOKE } from '../test/apps.js'
+import { swapRequests, serves, shopApp, SMOKE } from '../test/apps.js'
 import { site, zipFile } from '../test/packages.js'
 import { errors, runAction } from '../test/run-action.js'
 
@@ -31,8 +31,7 @@ const STAGING = {
 /** An app whose production has a setting staging lacks, and a secret that differs. */
 const driftingApp = () => shopApp(emu, { appSettings: PROD, slotSettings: { staging: STAGING } })
 
-const swaps = (app: string) =>
-  emu.requests.filter(r => r.path.includes(`/sites/${app}/`) && r.path.includes('slotsswap'))
+const swaps = (app: string) => swapRequests(emu, app)
 const publishes = (app: string) =>
   emu.requests.filter(
     r =>

@@ -3,8 +3,7 @@
 // live one is waited for within `timeout`, and never released by someone else.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator, type RequestLogEntry } from '../test/emulator/index.js'
-import { serves, shopApp, SMOKE } from '../test/apps.js'
-import { site, zipFile } from '../test/packages.js'
+import { deployInputs, serves, shopApp, SMOKE } from '../test/apps.js'
 import { errors, runAction } from '../test/run-action.js'
 
 const LOCK = 'staged-swap-lock'
@@ -40,13 +39,6 @@ function appWrites(app: string, since = 0): string[] {
       return `${r.method} ${p}`
     })
 }
-
-const deployInputs = async (app: string, version: string): Promise<Record<string, string>> => ({
-  'app-name': app,
-  package: await zipFile(site(version)),
-  version,
-  ...SMOKE
-})
 
 describe('run lock', () => {
   it('two runs started at once against one app do not interleave: the second waits', async () => {

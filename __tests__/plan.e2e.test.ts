@@ -5,8 +5,7 @@
 // only; the pinned smokes inside a canary step are part of that step.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
-import { serves, shopApp, SMOKE } from '../test/apps.js'
-import { site, zipFile } from '../test/packages.js'
+import { deployInputs as deployV2, serves, shopApp, SMOKE } from '../test/apps.js'
 import { errors, runAction, type ActionRun } from '../test/run-action.js'
 
 let emu: Emulator
@@ -89,16 +88,7 @@ async function planEqualsRun(
   return { dry, real, plan }
 }
 
-const deployInputs = async (
-  app: string,
-  extra: Record<string, string> = {}
-): Promise<Record<string, string>> => ({
-  'app-name': app,
-  package: await zipFile(site('v2')),
-  version: 'v2',
-  ...SMOKE,
-  ...extra
-})
+const deployInputs = (app: string, extra: Record<string, string> = {}) => deployV2(app, 'v2', extra)
 
 describe('the dry-run plan is what the run does', () => {
   it('deploy', async () => {

@@ -3,8 +3,7 @@
 // swap, and a status that is not reported or stalls at BuildSuccessful leaves the verdict to smoke.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
-import { serves, shopApp, SMOKE } from '../test/apps.js'
-import { site, zipFile } from '../test/packages.js'
+import { deployInputs, serves, shopApp } from '../test/apps.js'
 import { errors, nodes, runAction } from '../test/run-action.js'
 
 let emu: Emulator
@@ -16,13 +15,7 @@ afterAll(async () => {
   await emu.close()
 })
 
-const inputs = async (app: string, extra: Record<string, string> = {}) => ({
-  'app-name': app,
-  package: await zipFile(site('v2')),
-  version: 'v2',
-  ...SMOKE,
-  ...extra
-})
+const inputs = (app: string, extra: Record<string, string> = {}) => deployInputs(app, 'v2', extra)
 
 const stagingHost = (app: string): string =>
   emu.state.sites.get(app)!.slots.get('staging')!.defaultHostName

@@ -4,7 +4,7 @@
 // and command: rollback bring production's previous set back. passwordSecret is never printed.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
-import { serves, shopApp, SMOKE } from '../test/apps.js'
+import { swapRequests, serves, shopApp, SMOKE } from '../test/apps.js'
 import { fragileSite, site } from '../test/packages.js'
 import { errors, nodes, runAction, type ActionRun } from '../test/run-action.js'
 
@@ -58,8 +58,7 @@ function runs(app: string, slot: string): Record<string, unknown> {
 const fx = (app: string, slot: string): unknown =>
   emu.state.sites.get(app)!.slots.get(slot)!.siteConfig.linuxFxVersion
 
-const swaps = (app: string) =>
-  emu.writes().filter(r => r.path.includes(`/sites/${app}/`) && r.path.includes('slotsswap'))
+const swaps = (app: string) => swapRequests(emu, app)
 
 const config = (main: string, sidecar = OTEL): string =>
   JSON.stringify([

@@ -3,8 +3,8 @@
 // included (item 4), and a swap whose outcome is unknown is reported as such (item 12).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../test/emulator/index.js'
-import { serves, shopApp, SMOKE } from '../test/apps.js'
-import { fragileSite, site, zipFile } from '../test/packages.js'
+import { deployInputs, swapRequests, serves, shopApp } from '../test/apps.js'
+import { fragileSite, zipFile } from '../test/packages.js'
 import { errors, postEnv, runAction } from '../test/run-action.js'
 
 const LOCK = 'staged-swap-lock'
@@ -20,22 +20,9 @@ afterAll(async () => {
 const lockTag = (app: string): string | undefined =>
   emu.state.sites.get(app)!.slots.get('production')!.tags[LOCK]
 
-const swapPosts = (app: string, since: number) =>
-  emu.requests
-    .slice(since)
-    .filter(
-      r =>
-        r.service === 'arm' &&
-        r.path.includes(`/sites/${app}/`) &&
-        r.path.split('?')[0].endsWith('/slotsswap')
-    )
+const swapPosts = (app: string, since: number) => swapRequests(emu, app, since)
 
-const inputs = async (app: string, version = 'v2'): Promise<Record<string, string>> => ({
-  'app-name': app,
-  package: await zipFile(site(version)),
-  version,
-  ...SMOKE
-})
+const inputs = (app: string, version = 'v2') => deployInputs(app, version)
 
 describe('swap safety (issue 11)', () => {
   it('re-sends a swap that answered 503 only after its Retry-After', async () => {

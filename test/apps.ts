@@ -1,7 +1,7 @@
 // A standard app for end-to-end tests: production serves v1, the staging slot holds an older v0,
 // and DB is a sticky (deployment slot) setting.
-import type { AppSpec, Emulator } from './emulator/index.js'
-import { site } from './packages.js'
+import type { AppSpec, Emulator, RequestLogEntry } from './emulator/index.js'
+import { site, zipFile } from './packages.js'
 
 let counter = 0
 
@@ -43,4 +43,26 @@ export const SMOKE = {
   'smoke-urls': '/health status=200 contains=healthy',
   'smoke-interval': '0.2',
   'smoke-timeout': '3'
+}
+
+/** A deploy of `site(version)` zipped, with the quick SMOKE checks; `extra` adds or overrides. */
+export async function deployInputs(
+  app: string,
+  version = 'v2',
+  extra: Record<string, string> = {}
+): Promise<Record<string, string>> {
+  return { 'app-name': app, package: await zipFile(site(version)), version, ...SMOKE, ...extra }
+}
+
+/** The swap requests (POST …/slotsswap, any slot) sent for `app` since request number `since`. */
+export function swapRequests(emu: Emulator, app: string, since = 0): RequestLogEntry[] {
+  return emu.requests
+    .slice(since)
+    .filter(
+      r =>
+        r.service === 'arm' &&
+        r.method === 'POST' &&
+        r.path.includes(`/sites/${app}/`) &&
+        r.path.split('?')[0].endsWith('/slotsswap')
+    )
 }
