@@ -195,23 +195,24 @@ export async function readAppSettings(
   return dict.properties ?? {}
 }
 
+/** Replaces the slot's app settings; answers them as ARM now holds them (when it says). */
 export async function writeAppSettings(
   app: AppRef,
   slot: string,
   properties: Record<string, string>,
   options: CallOptions
-): Promise<void> {
-  if (isProduction(slot))
-    await updateApplicationSettings(app.arm, app.resourceGroup, app.name, { properties }, options)
-  else
-    await updateApplicationSettingsSlot(
-      app.arm,
-      app.resourceGroup,
-      app.name,
-      slot,
-      { properties },
-      options
-    )
+): Promise<Record<string, string> | undefined> {
+  const dict = isProduction(slot)
+    ? await updateApplicationSettings(app.arm, app.resourceGroup, app.name, { properties }, options)
+    : await updateApplicationSettingsSlot(
+        app.arm,
+        app.resourceGroup,
+        app.name,
+        slot,
+        { properties },
+        options
+      )
+  return dict.properties
 }
 
 export async function readConnectionStrings(
