@@ -451,6 +451,56 @@ async function fullRun(delay: number, latencyMs = 0): Promise<FullRun> {
   }
 }
 
+/** command: swap or rollback at the given latency, after the deploy(s) that set it up (not counted). */
+async function commandRun(
+  command: 'swap' | 'rollback',
+  delay: number,
+  latencyMs: number
+): Promise<{ wallMs: number; overheadMs: number; rounds: number; azureRequests: number }> {
+  const emu = await startEmulator({
+    delays: { lroMs: delay, kuduDeployMs: delay, siteStartMs: 0, latencyMs },
+    retryAfterSeconds: 0
+  })
+  try {
+    const app = addShop(emu)
+    const pkg = await zipFile(site('v2'))
+    const inputs = {
+      'app-name': app,
+      'smoke-urls': '/health status=200 contains=healthy\n/version\n/',
+      'smoke-interval': '0.5',
+      'smoke-timeout': '10'
+    }
+    // swap: v2 waits in the slot (swap: false); rollback: v2 went live, v1 waits in the slot.
+    const setup = actionEnv(emu, {
+      ...inputs,
+      package: pkg,
+      version: 'v2',
+      swap: command === 'swap' ? 'false' : 'true'
+    })
+    const staged = await measure(process.execPath, [BUNDLE], { env: setup })
+    fs.rmSync(path.dirname(pkg), { recursive: true, force: true })
+    if (staged.code !== 0) fail(`the action (deploy before ${command})`, staged)
+    const from = emu.requests.length
+    const env = actionEnv(emu, { ...inputs, command })
+    const run = await measure(process.execPath, [BUNDLE], { env })
+    if (run.code !== 0 || parseOutputFile(outputsOf(env)).result !== 'success')
+      fail(`the action (command: ${command})`, run)
+    const want = command === 'swap' ? 'v2' : 'v1'
+    const served = await emu.serve(app, 'production', '/version')
+    if (served.body !== want) throw new Error(`production serves ${served.body}, expected ${want}`)
+    const azure = emu.requests.slice(from).filter(r => r.service === 'arm' || r.service === 'kudu')
+    const swaps = azure.filter(r => r.method === 'POST' && /slotsswap/i.test(r.path)).length
+    return {
+      wallMs: run.wallMs,
+      overheadMs: run.wallMs - swaps * delay,
+      rounds: roundTrips(azure),
+      azureRequests: azure.length
+    }
+  } finally {
+    await emu.close()
+  }
+}
+
 /** "precheck 12, lock 3, …": ARM/Kudu requests between the log's phase lines (by time). */
 function phaseCounts(
   stdout: string,
@@ -640,6 +690,29 @@ async function main(): Promise<void> {
           `${run.lockSettleMs} ms`
         ]
       ]
+    )
+    // The issue asks for the critical path per command: swap and rollback at the same latency.
+    const rows = [['command', 'wall', 'overhead', 'ARM+Kudu requests', 'on the critical path']]
+    rows.push([
+      'deploy (full run above)',
+      s(run.wallMs),
+      s(run.overheadMs),
+      String(run.azureRequests),
+      String(run.rounds)
+    ])
+    for (const command of ['swap', 'rollback'] as const) {
+      const c = await commandRun(command, 300, 150)
+      rows.push([
+        `command: ${command}`,
+        s(c.wallMs),
+        s(c.overheadMs),
+        String(c.azureRequests),
+        String(c.rounds)
+      ])
+    }
+    print(
+      'Latency mode per command: 150 ms added to every ARM and Kudu answer (swap 300 ms scripted; overhead = wall − scripted)',
+      rows
     )
   }
 

@@ -28,6 +28,7 @@ import type { ConnStringValueTypePair, Site, SiteConfig } from '@azure/arm-appse
 import { isRestError } from '@azure/core-rest-pipeline'
 import type { OperationState, PollerLike } from '@azure/core-lro'
 import { debugLogPolicy } from './http.js'
+import { pollOperation } from './operation-status.js'
 import { attemptBoundPolicies } from './attempt-bound.js'
 import {
   conflictRetryPolicy,
@@ -195,23 +196,24 @@ export async function readAppSettings(
   return dict.properties ?? {}
 }
 
+/** Replaces the slot's app settings; answers them as ARM now holds them (when it says). */
 export async function writeAppSettings(
   app: AppRef,
   slot: string,
   properties: Record<string, string>,
   options: CallOptions
-): Promise<void> {
-  if (isProduction(slot))
-    await updateApplicationSettings(app.arm, app.resourceGroup, app.name, { properties }, options)
-  else
-    await updateApplicationSettingsSlot(
-      app.arm,
-      app.resourceGroup,
-      app.name,
-      slot,
-      { properties },
-      options
-    )
+): Promise<Record<string, string> | undefined> {
+  const dict = isProduction(slot)
+    ? await updateApplicationSettings(app.arm, app.resourceGroup, app.name, { properties }, options)
+    : await updateApplicationSettingsSlot(
+        app.arm,
+        app.resourceGroup,
+        app.name,
+        slot,
+        { properties },
+        options
+      )
+  return dict.properties
 }
 
 export async function readConnectionStrings(
@@ -389,15 +391,28 @@ export async function swapSlots(
     { targetSlot: target, preserveVnet: true },
     { abortSignal: options.abortSignal, onResponse: retryAfter.onResponse }
   )
-  if (options.onAccepted) {
-    // ARM accepted the swap: its operation URL lets a post step wait for it after a kill.
-    await poller.submitted()
-    const state = JSON.parse(await poller.serialize()) as {
-      state?: { config?: { operationLocation?: string } }
-    }
-    options.onAccepted(state.state?.config?.operationLocation)
+  await poller.submitted()
+  const state = JSON.parse(await poller.serialize()) as {
+    state?: { config?: { operationLocation?: string } }
   }
-  await untilDone(poller, retryAfter, options.abortSignal)
+  const operationUrl = state.state?.config?.operationLocation
+  // ARM accepted the swap: its operation URL lets a post step wait for it after a kill.
+  options.onAccepted?.(operationUrl)
+  if (poller.isDone || !operationUrl) {
+    await untilDone(poller, retryAfter, options.abortSignal)
+    return
+  }
+  // Polled here rather than by the SDK, which GETs the Location once more after success.
+  await pollOperation(
+    async url => {
+      const { pathname, search } = new URL(url)
+      const r = await app.arm.path(`${pathname}${search}`).get({ abortSignal: options.abortSignal })
+      return { status: Number(r.status), body: r.body, headers: r.headers }
+    },
+    operationUrl,
+    options.abortSignal,
+    retryAfter.ms
+  )
 }
 
 /** Swap with preview, step one: the slot now runs with the target's sticky settings. */

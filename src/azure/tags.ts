@@ -47,22 +47,27 @@ export const readTags = (
   signal: AbortSignal
 ): Promise<Tags> => tagsCall(arm, id, signal)
 
-export async function mergeTags(
+/** Adds or updates the named tags; answers the tag set as it is afterwards. */
+export function mergeTags(
   arm: WebSiteManagementContext,
   id: string,
   tags: Tags,
   signal: AbortSignal
-): Promise<void> {
-  await tagsCall(arm, id, signal, { operation: 'Merge', properties: { tags } })
+): Promise<Tags> {
+  return tagsCall(arm, id, signal, { operation: 'Merge', properties: { tags } })
 }
 
-/** Deletes the named tags when they still have these values (the Delete operation matches both). */
+/**
+ * Deletes the named tags when they still have these values (the Delete operation matches both);
+ * answers the tag set as it is afterwards (undefined when nothing was asked).
+ */
 export async function deleteTags(
   arm: WebSiteManagementContext,
   id: string,
   tags: Tags,
   signal: AbortSignal
-): Promise<void> {
+): Promise<Tags | undefined> {
   if (Object.keys(tags).length)
-    await tagsCall(arm, id, signal, { operation: 'Delete', properties: { tags } })
+    return tagsCall(arm, id, signal, { operation: 'Delete', properties: { tags } })
+  return undefined
 }

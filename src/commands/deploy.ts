@@ -14,7 +14,7 @@ import { deploymentLog, KUDU_SUCCESS, publish, waitForDeployment } from '../azur
 import { phase, skipPhase } from '../report/report.js'
 import { oneLine, printUntrusted } from '../report/untrusted-log.js'
 import { planStep, step } from '../report/step.js'
-import { assertLockHeld } from '../phases/lock.js'
+import { assertLockHeld, checkLockHeld } from '../phases/lock.js'
 import { formatDuration } from '../settings/duration.js'
 import { deleteTags, mergeTags } from '../azure/tags.js'
 import { KEEP_WARM_TAG, keepWarmUntil, OWNED_TAG } from '../phases/swap-record.js'
@@ -94,6 +94,11 @@ export async function deploy(ctx: RunContext): Promise<void> {
       `Mark '${s.slot}' as being deployed: app setting ${DEPLOYING_SETTING}=${s.version}, ${VERSION_SETTING} and ${DEPLOYED_AT_SETTING} removed (restarts the slot)`
     ]
   }
+  /**
+   * The slot's settings as the marker write answered them (ARM answers the whole dictionary): the
+   * record's read-modify-write starts from them while nothing else wrote the slot's settings since.
+   */
+  let marked: Record<string, string> | undefined
   await step(ctx, prepare, undefined, () =>
     phase(report, prepare.name, async handle => {
       // The first write to the slot: a rival whose claim landed late is seen here, before it.
@@ -133,12 +138,18 @@ export async function deploy(ctx: RunContext): Promise<void> {
       }
       // The marker first: a crash, cancel or timeout from here on leaves it, so `swap` and
       // `rollback` refuse the slot instead of trusting a record of what the upload replaced.
-      await writeAppSettings(
-        t.app,
-        s.slot,
-        withDeploymentStarted(settings ?? {}, incoming),
-        armOptions(ctx)
-      )
+      // The lock is read again alongside it (no round trip of its own): a rival's claim that
+      // landed after the settle stops the run here, before any content is uploaded.
+      const [written] = await Promise.all([
+        writeAppSettings(
+          t.app,
+          s.slot,
+          withDeploymentStarted(settings ?? {}, incoming),
+          armOptions(ctx)
+        ),
+        ctx.lock ? checkLockHeld(ctx.arm, ctx.lock, ctx.signal) : undefined
+      ])
+      marked = written
     })
   )
   if (!t.slot && !s.dryRun) throw new Error(`slot '${s.slot}' is missing after preparation`)
@@ -214,7 +225,13 @@ export async function deploy(ctx: RunContext): Promise<void> {
   }
   await step(ctx, record, undefined, () =>
     phase(report, record.name, async handle => {
-      const current = await readAppSettings(t.app, s.slot, armOptions(ctx))
+      // Read again where something else may have written them since the marker: the trigger
+      // switches of a Function app, or Kudu itself (Linux Consumption keeps its package URL in
+      // an app setting). The lock rules out other staged-swap runs.
+      const current =
+        marked && !functionApp && s.package
+          ? marked
+          : await readAppSettings(t.app, s.slot, armOptions(ctx))
       await writeAppSettings(t.app, s.slot, withRecord(current, incoming), armOptions(ctx))
       handle.note(`${VERSION_SETTING}=${version}; ${DEPLOYING_SETTING} removed`)
     })

@@ -5,18 +5,22 @@ import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
 import { sleep } from '../azure/retry-helper.js'
-import { deleteTags, mergeTags, readTags } from '../azure/tags.js'
+import { deleteTags, mergeTags, readTags, type Tags } from '../azure/tags.js'
 
 export const LOCK_TAG = 'staged-swap-lock'
 /**
  * ARM tags have no compare-and-set, so a claim is written, left to settle, then read back. A rival
- * that read "free" before our write landed lands its own write within one read and one write round
- * trip, so the settle is SETTLE_FACTOR times the read + write this run just measured, within
- * bounds. It only makes collisions rare: the lock is checked again before the first write to the
- * slot (unless it was read as ours less than one read + write before) and before the swap, so a
- * rival's late claim stops this run before it changes anything.
+ * that read "free" before our write landed lands its own write at most one read answer and one
+ * write request after that read, well within one read + one write round trip of its own; our
+ * read-back is served one write answer + the settle + one read request after our write landed. So
+ * a settle of SETTLE_FACTOR times the read + write this run just measured sees the claim of any
+ * rival whose round trips are up to SETTLE_FACTOR times as slow as ours (with the jitter below,
+ * and ARM's own latency, which both runs share, dominating either's). It only makes collisions
+ * rare, and is not the last line: the lock is read again alongside the marker write, before any
+ * content is uploaded (deploy), and before the swap, so a rival's later claim stops this run before
+ * it deploys or touches production.
  */
-const SETTLE_FACTOR = 4
+const SETTLE_FACTOR = 2
 const SETTLE_MIN_MS = 250
 const SETTLE_MAX_MS = 5000
 
@@ -40,6 +44,11 @@ export interface Lock {
   /** When the holder was last read as this run's (the read's start), and how long a read + write took. */
   checkedAt?: number
   recheckMs?: number
+  /**
+   * The lock tag as the answer of this run's last write to the site's tags showed it (Tags API
+   * PATCH answers the tag set): the release trusts it instead of reading the tag again.
+   */
+  lastSeen?: { value: string | undefined }
 }
 
 export interface Holder {
@@ -173,9 +182,21 @@ export async function assertLockHeld(
   signal: AbortSignal
 ): Promise<void> {
   // Read as ours less than one read + write ago (the confirmation, just before a first write): a
-  // rival's claim landing in that gap took longer than the whole settle, the case the check before
-  // the swap is for; reading again this soon would add a round trip, not safety.
+  // rival's claim landing in that gap took longer than the whole settle, the case the later checks
+  // are for; reading again this soon would add a round trip, not safety.
   if (lock.checkedAt !== undefined && Date.now() - lock.checkedAt < (lock.recheckMs ?? 0)) return
+  await checkLockHeld(arm, lock, signal)
+}
+
+/**
+ * Reads the lock and throws unless it is still this run's, however recently it was read: for a
+ * check made alongside another request (no round trip of its own).
+ */
+export async function checkLockHeld(
+  arm: WebSiteManagementContext,
+  lock: Lock,
+  signal: AbortSignal
+): Promise<void> {
   const checkedAt = Date.now()
   const { value, holder } = await readHolder(arm, lock.resourceId, signal)
   if (value !== lock.value) {
@@ -186,13 +207,26 @@ export async function assertLockHeld(
   lock.checkedAt = checkedAt
 }
 
-/** Removes the tag when it is still this run's; never someone else's. */
+/** Notes what a Tags API answer for the locked site says of the lock (see Lock.lastSeen). */
+export function noteTags(lock: Lock | undefined, resourceId: string, tags: Tags): void {
+  if (lock && lock.resourceId.toLowerCase() === resourceId.toLowerCase())
+    lock.lastSeen = { value: tags[LOCK_TAG] }
+}
+
+/**
+ * Removes the tag when it is still this run's; never someone else's. Whether it still is: what
+ * the answer of this run's last tag write showed (`lastSeen`), else a read. Both leave a window
+ * before the Delete; the Delete names the value, which ARM matches, and no rival claims a lock it
+ * read as held and unexpired, so that window only matters to a lock that already expired.
+ */
 export async function releaseLock(
   arm: WebSiteManagementContext,
-  lock: Pick<Lock, 'resourceId' | 'value'>,
+  lock: Pick<Lock, 'resourceId' | 'value' | 'lastSeen'>,
   signal: AbortSignal
 ): Promise<boolean> {
-  const { value } = await readHolder(arm, lock.resourceId, signal)
+  const value = lock.lastSeen
+    ? lock.lastSeen.value
+    : (await readHolder(arm, lock.resourceId, signal)).value
   if (value !== lock.value) return false
   await deleteTags(arm, lock.resourceId, { [LOCK_TAG]: lock.value }, signal)
   core.info('Released the lock on the app.')

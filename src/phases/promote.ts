@@ -23,7 +23,7 @@ import {
   UnsureOutcomeError
 } from '../azure/retry-helper.js'
 import { smoke, type SmokeReport } from './smoke.js'
-import { assertLockHeld } from './lock.js'
+import { assertLockHeld, checkLockHeld } from './lock.js'
 import {
   savePreview,
   saveSwap,
@@ -34,7 +34,7 @@ import {
 import { label, recordOf, sameRecord, type VersionRecord } from '../model/versions.js'
 import { swapPlanPhase } from './swap-plan.js'
 import { formatDuration } from '../settings/duration.js'
-import { warmupPhase } from './warmup.js'
+import { readWebConfig, warmupPhase } from './warmup.js'
 import { canaryPlan, runCanary } from './canary.js'
 import { keepWarm, recordSwapPhase } from './swap-record.js'
 import { bakePhase, canaryGates, canaryGatesPlan, gatePreflightPhase } from './bake.js'
@@ -191,6 +191,11 @@ async function promoteSteps(
   outgoing: VersionRecord
 ): Promise<Outcome> {
   const s = ctx.settings
+  // The lock's check before the swap, alongside the swap plan's reads when only reads lie between
+  // them (no preview, no canary): it guards against a lock that expired or was taken away, which
+  // the seconds of the checks in between do not change, and saves its round trip.
+  const lockChecked = earlyLockCheck(ctx)
+  lockChecked?.catch(() => undefined)
   // 1. Before any change to the target: what the swap does to settings, whether its warm-up works.
   const checked = await checkBeforeSwap(ctx, t)
   if (checked.refused) return { result: 'failed', message: checked.refused }
@@ -205,7 +210,7 @@ async function promoteSteps(
   if (late) return late
   // 5. The swap, on a rescue bound.
   const rescue = rescueBound(ctx)
-  await swapStep(ctx, t, incoming, outgoing, rescue, checked.warmup)
+  await swapStep(ctx, t, incoming, outgoing, rescue, checked.warmup, lockChecked)
   // 6. Production smoke and the bake; a failure swaps back (or leaves it, rollback-on-failure: false).
   const failed = await verifyStep(ctx, t, incoming, outgoing)
   if (failed !== undefined) {
@@ -217,15 +222,30 @@ async function promoteSteps(
   return { result: 'success' }
 }
 
+/** The lock check before the swap, started now where only reads come before the swap. */
+function earlyLockCheck(ctx: RunContext): Promise<void> | undefined {
+  const s = ctx.settings
+  const canary = s.canary.length > 0 && s.command !== 'rollback'
+  if (!ctx.lock || s.dryRun || s.swapPreview || canary) return undefined
+  return checkLockHeld(ctx.arm, ctx.lock, ctx.signal)
+}
+
 async function checkBeforeSwap(
   ctx: RunContext,
   t: Target
 ): Promise<{ refused?: string; warmup?: WarmupCheck }> {
+  // web.config (warm-up pages) does not depend on the swap plan: read alongside it (never rejects
+  // but on a cancel, and then the warm-up check reports it).
+  const webConfig =
+    !ctx.settings.dryRun && t.slot
+      ? readWebConfig(ctx.kudu, t.slot.scmHostName, ctx.signal)
+      : undefined
+  webConfig?.catch(() => undefined)
   const { refused, sides } = await swapPlanPhase(ctx, t.app, Boolean(t.slot))
   // A dry run (and the check before the lock) fails here, before any write.
   if (refused && ctx.settings.dryRun) throw new Error(refused)
   if (refused) return { refused }
-  const warmup = await warmupPhase(ctx, t.slot, sides)
+  const warmup = await warmupPhase(ctx, t.slot, sides, webConfig)
   await gatePreflightPhase(ctx, t)
   return { warmup }
 }
@@ -328,7 +348,8 @@ async function swapStep(
   incoming: VersionRecord,
   outgoing: VersionRecord,
   rescue: Rescue,
-  warmup: WarmupCheck | undefined
+  warmup: WarmupCheck | undefined,
+  lockChecked?: Promise<void>
 ): Promise<void> {
   const { settings: s, report } = ctx
   const spec = {
@@ -337,7 +358,8 @@ async function swapStep(
   }
   await step(ctx, spec, undefined, async () => {
     const armRescue = rescue.arm
-    if (ctx.lock) await assertLockHeld(ctx.arm, ctx.lock, ctx.signal)
+    if (lockChecked) await lockChecked
+    else if (ctx.lock) await assertLockHeld(ctx.arm, ctx.lock, ctx.signal)
     saveSwap({ pending: true, slot: s.slot, targetSlot: s.targetSlot, incoming, outgoing })
     try {
       await phase(report, spec.name, async handle => {

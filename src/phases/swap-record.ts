@@ -12,6 +12,7 @@ import { step } from '../report/step.js'
 import { formatDuration } from '../settings/duration.js'
 import { describeError } from '../azure/retry-helper.js'
 import { mergeTags, type Tags } from '../azure/tags.js'
+import { noteTags } from './lock.js'
 import { runUrl } from '../report/links.js'
 import { label, type VersionRecord } from '../model/versions.js'
 
@@ -88,21 +89,23 @@ export function isSameBuild(recorded: VersionRecord, now: VersionRecord): boolea
     : version === (now.version ?? '')
 }
 
-/** Records the swap on the slot it went into; a failure to record only warns (the swap stands). */
+/**
+ * Records the swap on the slot it went into; a failure to record only warns (the swap stands).
+ * Answers the slot's tags after the write, undefined when it failed.
+ */
 export async function recordSwap(
   arm: WebSiteManagementContext,
   targetId: string,
   record: SwapRecord,
   signal: AbortSignal
-): Promise<boolean> {
+): Promise<Tags | undefined> {
   try {
-    await mergeTags(arm, targetId, formatSwapRecord(record), signal)
-    return true
+    return await mergeTags(arm, targetId, formatSwapRecord(record), signal)
   } catch (error) {
     core.warning(
       `Could not record the swap in the '${SWAP_TAG}' tag (${describeError(error)}); a later rollback cannot check that production is still what this swap put there.`
     )
-    return false
+    return undefined
   }
 }
 
@@ -140,9 +143,12 @@ export async function recordSwapPhase(
         run: runUrl()
       }
       // Its own short bound: the swap stands whatever happens here, and a timeout must not hide that.
-      if (await recordSwap(ctx.arm, id, record, AbortSignal.timeout(30_000)))
+      const tags = await recordSwap(ctx.arm, id, record, AbortSignal.timeout(30_000))
+      if (tags) {
+        // The answer shows the lock too (the lock is on the production site): the release uses it.
+        noteTags(ctx.lock, id, tags)
         handle.note(`tag ${SWAP_TAG}: ${label(incoming)} replaced ${label(outgoing)}`)
-      else handle.note('⚠️ not recorded')
+      } else handle.note('⚠️ not recorded')
     })
   )
 }

@@ -83,7 +83,7 @@ async function probe(
 }
 
 /** web.config of the slot's site root through Kudu's VFS; undefined when there is none (Linux apps). */
-async function readWebConfig(
+export async function readWebConfig(
   kudu: Send,
   scmHostName: string,
   signal: AbortSignal
@@ -105,9 +105,10 @@ export async function initPagesPreflight(
   kudu: Send,
   web: Send,
   slot: Pick<SlotInfo, 'hostName' | 'scmHostName'>,
-  signal: AbortSignal
+  signal: AbortSignal,
+  webConfig?: Promise<string | undefined>
 ): Promise<InitPageCheck[]> {
-  const config = await readWebConfig(kudu, slot.scmHostName, signal)
+  const config = await (webConfig ?? readWebConfig(kudu, slot.scmHostName, signal))
   const pages = config ? initializationPages(config) : []
   const checks = await Promise.all(
     pages.map(async page => {
@@ -176,21 +177,24 @@ export async function warmupPreflight(
 export async function warmupPhase(
   ctx: RunContext,
   slot: Pick<SlotInfo, 'hostName' | 'scmHostName'> | undefined,
-  sides: SwapSides
+  sides: SwapSides,
+  /** web.config, when the caller read it alongside the swap plan (readWebConfig). */
+  webConfig?: Promise<string | undefined>
 ): Promise<WarmupCheck | undefined> {
   const spec = {
     name: 'Check swap warm-up',
     plan: `Probe '${ctx.settings.slot}' at the swap warm-up ping path and warn when App Service's warm-up would not work`
   }
   // Not in a dry run: the slot does not hold the new build yet (or does not exist).
-  return step(ctx, spec, undefined, () => preflightPhase(ctx, slot!, sides, spec.name))
+  return step(ctx, spec, undefined, () => preflightPhase(ctx, slot!, sides, spec.name, webConfig))
 }
 
 async function preflightPhase(
   ctx: RunContext,
   slot: Pick<SlotInfo, 'hostName' | 'scmHostName'>,
   sides: SwapSides,
-  name: string
+  name: string,
+  webConfig?: Promise<string | undefined>
 ): Promise<WarmupCheck | undefined> {
   const { report } = ctx
   return phase(report, name, async handle => {
@@ -203,7 +207,7 @@ async function preflightPhase(
     }
     const [check, initPages] = await Promise.all([
       warmupPreflight(ctx.web, slot.hostName, effective, ctx.signal),
-      initPagesPreflight(ctx.kudu, ctx.web, slot, ctx.signal)
+      initPagesPreflight(ctx.kudu, ctx.web, slot, ctx.signal, webConfig)
     ])
     if (initPages.length) check.initPages = initPages
     report.warmup = check

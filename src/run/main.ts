@@ -184,14 +184,18 @@ async function execute(
     if (claim) {
       // Released even after a cancel or timeout: on its own short bound, not the run's signal; a
       // claim never confirmed too (releaseLock removes the tag only while it holds this value).
-      const released = await releaseLock(ctx.arm, claim, AbortSignal.timeout(30_000)).catch(
-        (error: unknown) => {
-          core.warning(
-            `Could not release the lock on the app (${describeError(error)}); the post step tries again, and it expires by itself.`
-          )
-          return undefined
-        }
-      )
+      // What the run's last tag write answered stands for a read of the tag (lock.ts).
+      const lastSeen = ctx.lock?.value === claim.value ? ctx.lock.lastSeen : undefined
+      const released = await releaseLock(
+        ctx.arm,
+        { ...claim, lastSeen },
+        AbortSignal.timeout(30_000)
+      ).catch((error: unknown) => {
+        core.warning(
+          `Could not release the lock on the app (${describeError(error)}); the post step tries again, and it expires by itself.`
+        )
+        return undefined
+      })
       if (released !== undefined) saveLock(undefined)
     }
   }
