@@ -155,10 +155,7 @@ async function readSmall(
 /** Read size per file: large enough for deflate, small enough that buffered bytes stay few. */
 const READ_CHUNK = 64 * 1024
 
-/** How many entries yazl is given ahead of the file it is reading. */
-const AHEAD = 4
-
-/** A file or empty folder found by the walk, waiting for its turn in the zip. */
+/** A file or empty folder found by the walk, waiting for the walk to end. */
 type FileRecord =
   | { name: string; dir: true }
   | {
@@ -277,20 +274,16 @@ export function zipFolder(
 
   // The entries are handed to yazl once the walk is done (stat calls only: ~1 s for 20,000
   // files). Adding them while a file streams made Node 24 buffer that file's bytes whole
-  // (bench: 233 MB peak at 300 MB against 125 MB at 30 MB). And they are handed over a few at a
-  // time, the next ones as yazl opens a file. yazl keeps each entry it is given to the end (for the
-  // central directory): what it holds is its own small Entry and a closure over a few strings and
-  // numbers, no fs.Stats; the records not yet given are plain objects dropped as they are given.
+  // (bench: 233 MB peak at 300 MB against 125 MB at 30 MB); handing them over a few at a time as
+  // yazl opens each file kept Node 20's heap smallest but made Node 24 hold native zlib memory of
+  // finished entries until a full GC (344 MB at 300 MB). yazl keeps every entry to the end (for
+  // the central directory): what it holds per file is its own small Entry and a closure over a few
+  // strings and numbers, not the fs.Stats and Dirent the walk saw.
   const files: FileRecord[] = []
-  let next = 0
   const feed = (): void => {
-    // A few ahead: yazl opens the next file as soon as the current one ends.
-    while (next < files.length && next < opened + AHEAD) {
-      const record = files[next]
-      files[next++] = undefined as unknown as FileRecord // yazl's Entry has what it needs
+    for (const record of files.splice(0)) {
       if (record.dir) {
         zip.addEmptyDirectory(record.name)
-        opened++
         continue
       }
       const { name, full, size } = record
@@ -303,22 +296,14 @@ export function zipFolder(
           size
         },
         give => {
-          opened++
-          feed()
           if (size <= READ_CHUNK)
             void readSmall(full, name, size, progress, fail).then(stream => give(null, stream))
           else give(null, counted(full, name, size, progress, fail))
         }
       )
     }
-    if (next === files.length && !ended) {
-      ended = true
-      files.length = 0
-      zip.end()
-    }
+    zip.end()
   }
-  let opened = 0
-  let ended = false
   zip.on('error', fail)
   fs.promises
     .realpath(root)
