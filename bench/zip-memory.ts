@@ -21,7 +21,7 @@ const sample = () => {
   for (const k of Object.keys(peak) as (keyof typeof peak)[]) peak[k] = Math.max(peak[k], m[k])
 }
 const t = setInterval(sample, 20)
-const fmt = (m: NodeJS.MemoryUsage): string =>
+const fmt = (m: Partial<NodeJS.MemoryUsage>): string =>
   Object.entries(m)
     .filter(([k]) => k in peak)
     .map(([k, v]) => `${k}=${((v as number) / MiB).toFixed(1)}`)
