@@ -9,7 +9,9 @@ import path from 'node:path'
 import { startEmulator, type Deployment, type Emulator } from '../test/emulator/index.js'
 import { site, zipFile } from '../test/packages.js'
 import { BUNDLE, parseOutputFile, ROOT } from '../test/run-action.js'
+import { extractBaseline } from './baseline.js'
 import { bundleCost, type DependencyCost } from './bundle-cost.js'
+import { writeReadmeFigures } from './readme.js'
 import { generateLinkTree, generateTree, type TreeInfo } from './tree.js'
 
 function argValue(name: string): string | undefined {
@@ -41,12 +43,33 @@ const SCRIPTED = QUICK ? [300, 1200] : [300, 800, 1500, 2500]
  */
 const WEBAPPS_DEPLOY_GIT = argValue('--webapps-deploy') ?? process.env.WEBAPPS_DEPLOY_GIT
 const WEBAPPS_DEPLOY_REF = 'v3.0.8'
+/**
+ * `--baseline <rev>` or BENCH_BASELINE: the latency and link sections also run that commit's
+ * dist/, so each table shows before and after measured side by side (bench/baseline.ts).
+ */
+const BASELINE_REV = argValue('--baseline') ?? process.env.BENCH_BASELINE
+/** BENCH_README=1: the tables also go into README.md's Performance section (bench/readme.ts). */
+const WRITE_README = process.env.BENCH_README === '1'
 
 const TIME_V =
   fs.existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-v', 'true']).status === 0
 const HAS_ZIP = spawnSync('zip', ['-v']).status === 0
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'staged-swap-bench-'))
+
+/** A bundle the sections run: this checkout's dist/, and the baseline commit's when asked. */
+interface Build {
+  label: string
+  bundle: string
+}
+const THIS_BUILD: Build = { label: 'now', bundle: BUNDLE }
+const BUILDS: Build[] = [
+  ...(BASELINE_REV ? [extractBaseline(ROOT, BASELINE_REV, work)] : []).map(b => ({
+    label: `before (${b.label})`,
+    bundle: b.bundle
+  })),
+  THIS_BUILD
+]
 const log = (line: string): void => console.log(`· ${line}`)
 const mb = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MB`
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
@@ -234,6 +257,7 @@ async function uploadBench(total: number): Promise<UploadFigures> {
 // ---- links: memory and rate on a throttled upload --------------------------------------------
 
 interface LinkFigures {
+  build: string
   node: string
   linkMBps: number
   treeBytes: number
@@ -249,7 +273,8 @@ interface LinkFigures {
 async function linkRun(
   total: number,
   bytesPerSecond: number,
-  node: { name: string; bin: string }
+  node: { name: string; bin: string },
+  build: Build = THIS_BUILD
 ): Promise<LinkFigures> {
   const root = fs.mkdtempSync(path.join(work, `link-${Math.round(total / MiB)}-`))
   const tree = generateLinkTree(root, total)
@@ -267,13 +292,14 @@ async function linkRun(
       'smoke-timeout': '30',
       timeout: '30m'
     })
-    const run = await measure(node.bin, [BUNDLE], { env, rss: true, timeoutMs: 1_800_000 })
+    const run = await measure(node.bin, [build.bundle], { env, rss: true, timeoutMs: 1_800_000 })
     if (run.code !== 0) fail(`the action (link ${bytesPerSecond / MiB} MB/s)`, run)
     const publish = emu.requests.find(r => r.service === 'kudu' && r.method === 'POST')!
     const d = deployments(emu, app).find(x => x.bytes > 0)!
     const received = d.log.find(l => l.message.startsWith('Received'))!
     const uploadMs = Date.parse(received.log_time) - publish.time
     const figures: LinkFigures = {
+      build: build.label,
       node: node.name,
       linkMBps: bytesPerSecond / MiB,
       treeBytes: tree.bytes,
@@ -284,7 +310,7 @@ async function linkRun(
       peakRssMb: run.peakRssMb
     }
     log(
-      `${node.name}, link ${figures.linkMBps} MB/s, ${mb(tree.bytes)} in ${tree.files} files: upload ${s(uploadMs)} at ${figures.rateMBps.toFixed(2)} MB/s, peak RSS ${run.peakRssMb?.toFixed(0)} MB`
+      `${build.label}, ${node.name}, link ${figures.linkMBps} MB/s, ${mb(tree.bytes)} in ${tree.files} files: upload ${s(uploadMs)} at ${figures.rateMBps.toFixed(2)} MB/s, peak RSS ${run.peakRssMb?.toFixed(0)} MB`
     )
     return figures
   } finally {
@@ -383,7 +409,7 @@ function roundTrips(reqs: Array<{ time: number; endTime?: number }>): number {
   return rounds
 }
 
-async function fullRun(delay: number, latencyMs = 0): Promise<FullRun> {
+async function fullRun(delay: number, latencyMs = 0, build: Build = THIS_BUILD): Promise<FullRun> {
   const emu = await startEmulator({
     delays: { lroMs: delay, kuduDeployMs: delay, siteStartMs: 0, latencyMs },
     retryAfterSeconds: 0
@@ -399,7 +425,7 @@ async function fullRun(delay: number, latencyMs = 0): Promise<FullRun> {
       'smoke-interval': '0.5',
       'smoke-timeout': '10'
     })
-    const run = await measure(process.execPath, [BUNDLE], { env })
+    const run = await measure(process.execPath, [build.bundle], { env })
     fs.rmSync(path.dirname(pkg), { recursive: true, force: true })
     if (run.code !== 0 || parseOutputFile(outputsOf(env)).result !== 'success')
       fail('the action (full run)', run)
@@ -455,7 +481,8 @@ async function fullRun(delay: number, latencyMs = 0): Promise<FullRun> {
 async function commandRun(
   command: 'swap' | 'rollback',
   delay: number,
-  latencyMs: number
+  latencyMs: number,
+  build: Build = THIS_BUILD
 ): Promise<{ wallMs: number; overheadMs: number; rounds: number; azureRequests: number }> {
   const emu = await startEmulator({
     delays: { lroMs: delay, kuduDeployMs: delay, siteStartMs: 0, latencyMs },
@@ -477,12 +504,12 @@ async function commandRun(
       version: 'v2',
       swap: command === 'swap' ? 'false' : 'true'
     })
-    const staged = await measure(process.execPath, [BUNDLE], { env: setup })
+    const staged = await measure(process.execPath, [build.bundle], { env: setup })
     fs.rmSync(path.dirname(pkg), { recursive: true, force: true })
     if (staged.code !== 0) fail(`the action (deploy before ${command})`, staged)
     const from = emu.requests.length
     const env = actionEnv(emu, { ...inputs, command })
-    const run = await measure(process.execPath, [BUNDLE], { env })
+    const run = await measure(process.execPath, [build.bundle], { env })
     if (run.code !== 0 || parseOutputFile(outputsOf(env)).result !== 'success')
       fail(`the action (command: ${command})`, run)
     const want = command === 'swap' ? 'v2' : 'v1'
@@ -669,11 +696,13 @@ async function main(): Promise<void> {
   }
 
   if (runs('latency')) {
-    const run = await fullRun(300, 150)
+    const full = []
+    for (const build of BUILDS) full.push({ build, run: await fullRun(300, 150, build) })
     print(
       'Latency mode: 150 ms added to every ARM and Kudu answer; full deploy → smoke → swap → smoke (Kudu and swap 300 ms scripted)',
       [
         [
+          'build',
           'wall',
           'scripted Azure work',
           'overhead (target ≤ 2.0 s)',
@@ -681,34 +710,41 @@ async function main(): Promise<void> {
           'on the critical path',
           'lock settle'
         ],
-        [
+        ...full.map(({ build, run }) => [
+          build.label,
           s(run.wallMs),
           s(run.scriptedMs),
           `${s(run.overheadMs)} ${verdict(run.overheadMs <= 2000)}`,
           String(run.azureRequests),
           `${run.rounds} (${s(run.rounds * 150)} of latency)`,
           `${run.lockSettleMs} ms`
-        ]
+        ])
       ]
     )
     // The issue asks for the critical path per command: swap and rollback at the same latency.
-    const rows = [['command', 'wall', 'overhead', 'ARM+Kudu requests', 'on the critical path']]
-    rows.push([
-      'deploy (full run above)',
-      s(run.wallMs),
-      s(run.overheadMs),
-      String(run.azureRequests),
-      String(run.rounds)
-    ])
-    for (const command of ['swap', 'rollback'] as const) {
-      const c = await commandRun(command, 300, 150)
+    const rows = [
+      ['build', 'command', 'wall', 'overhead', 'ARM+Kudu requests', 'on the critical path']
+    ]
+    for (const { build, run } of full) {
       rows.push([
-        `command: ${command}`,
-        s(c.wallMs),
-        s(c.overheadMs),
-        String(c.azureRequests),
-        String(c.rounds)
+        build.label,
+        'deploy (full run above)',
+        s(run.wallMs),
+        s(run.overheadMs),
+        String(run.azureRequests),
+        String(run.rounds)
       ])
+      for (const command of ['swap', 'rollback'] as const) {
+        const c = await commandRun(command, 300, 150, build)
+        rows.push([
+          build.label,
+          `command: ${command}`,
+          s(c.wallMs),
+          s(c.overheadMs),
+          String(c.azureRequests),
+          String(c.rounds)
+        ])
+      }
     }
     print(
       'Latency mode per command: 150 ms added to every ARM and Kudu answer (swap 300 ms scripted; overhead = wall − scripted)',
@@ -724,9 +760,11 @@ async function main(): Promise<void> {
       for (const link of LINKS.filter(
         l => !process.env.BENCH_LINK_MBPS || l.bps === Number(process.env.BENCH_LINK_MBPS) * MiB
       ))
-        for (const size of link.sizes) figures.push(await linkRun(size, link.bps, node))
+        for (const build of BUILDS)
+          for (const size of link.sizes) figures.push(await linkRun(size, link.bps, node, build))
     const rows = [
       [
+        'build',
         'node',
         'link',
         'tree',
@@ -737,12 +775,15 @@ async function main(): Promise<void> {
       ]
     ]
     for (const f of figures) {
-      const small = figures.find(x => x.node === f.node && x.linkMBps === f.linkMBps)!
+      const small = figures.find(
+        x => x.build === f.build && x.node === f.node && x.linkMBps === f.linkMBps
+      )!
       const ratio =
         f === small
           ? ''
           : `${((f.peakRssMb ?? 0) / (small.peakRssMb ?? 1)).toFixed(2)}× ${verdict((f.peakRssMb ?? 1e9) <= 150 && (f.peakRssMb ?? 0) <= 1.15 * (small.peakRssMb ?? 0))}`
       rows.push([
+        f.build,
         f.node,
         `${f.linkMBps} MB/s`,
         `${mb(f.treeBytes)}, ${f.files} files`,
@@ -754,8 +795,11 @@ async function main(): Promise<void> {
     }
     print('Throttled upload links: folder → zip → upload, peak RSS of the action', rows)
   }
-  if (process.env.BENCH_MD) fs.writeFileSync(process.env.BENCH_MD, md.join('\n') + '\n')
-  if (!runs('classic')) return
+  const publish = async (): Promise<void> => {
+    if (process.env.BENCH_MD) fs.writeFileSync(process.env.BENCH_MD, md.join('\n') + '\n')
+    if (WRITE_README) await writeReadmeFigures(md.join('\n'))
+  }
+  if (!runs('classic')) return publish()
 
   const ours = await exitWithoutInputs(BUNDLE, 7)
   const theirsCold = theirsDir
@@ -801,11 +845,9 @@ async function main(): Promise<void> {
       z ? `${(throughput(f) / z).toFixed(2)}×` : 'n/a'
     ]
   })
-  console.log(
-    '\n1-2. Folder → zip → upload through the bundled action (emulator Kudu over the HTTPS proxy)\n'
-  )
-  console.log(
-    table([
+  print(
+    'Fast link: folder → zip → upload through the bundled action, next to `zip -r -q` (target ≥ 0.9×)',
+    [
       [
         'tree',
         'upload (whole run)',
@@ -816,7 +858,7 @@ async function main(): Promise<void> {
         'ratio'
       ],
       ...uploadRows
-    ])
+    ]
   )
 
   console.log(
@@ -939,6 +981,7 @@ async function main(): Promise<void> {
       ]
     ])
   )
+  await publish()
   console.log(`\nbench took ${s(Date.now() - benchStarted)}`)
 }
 
