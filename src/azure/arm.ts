@@ -403,15 +403,28 @@ export async function swapSlots(
     return
   }
   // Polled here rather than by the SDK, which GETs the Location once more after success.
+  await waitForOperation(app, operationUrl, options.abortSignal, retryAfter.ms)
+}
+
+/**
+ * Waits until the operation ARM accepted (its Azure-AsyncOperation or Location URL) has ended,
+ * honouring Retry-After; throws on a failed operation or an HTTP error answer.
+ */
+export async function waitForOperation(
+  app: AppRef,
+  operationUrl: string,
+  signal: AbortSignal | undefined,
+  firstRetryAfterMs?: number
+): Promise<void> {
   await pollOperation(
     async url => {
       const { pathname, search } = new URL(url)
-      const r = await app.arm.path(`${pathname}${search}`).get({ abortSignal: options.abortSignal })
+      const r = await app.arm.path(`${pathname}${search}`).get({ abortSignal: signal })
       return { status: Number(r.status), body: r.body, headers: r.headers }
     },
     operationUrl,
-    options.abortSignal,
-    retryAfter.ms
+    signal,
+    firstRetryAfterMs
   )
 }
 

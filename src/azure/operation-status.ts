@@ -51,7 +51,7 @@ export interface PollAnswer {
 export async function pollOperation(
   get: (url: string) => Promise<PollAnswer>,
   url: string,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   firstRetryAfterMs?: number
 ): Promise<void> {
   const started = Date.now()

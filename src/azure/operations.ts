@@ -1,7 +1,6 @@
 // ARM reads the SDK has no typed call for, through its client's pipeline (auth, proxy, retries):
-// a long-running operation's status, and App Service's deployment status of a Kudu deployment.
+// App Service's deployment status of a Kudu deployment.
 import { PRODUCTION, type AppRef } from './arm.js'
-import { pollDelay, sleep } from './retry-helper.js'
 
 /** An ARM answer as read: HTTP status (as the raw client gives it, a string) and JSON body. */
 export interface ArmAnswer {
@@ -9,22 +8,6 @@ export interface ArmAnswer {
   body: unknown
   /** The Retry-After header, when the answer has one. */
   retryAfter?: string
-}
-
-/** Waits until the operation ARM accepted (its Azure-AsyncOperation or Location URL) has ended. */
-export async function waitForOperation(
-  app: AppRef,
-  url: string,
-  signal: AbortSignal
-): Promise<void> {
-  const { pathname, search } = new URL(url)
-  const started = Date.now()
-  for (;;) {
-    const response = await app.arm.path(`${pathname}${search}`).get({ abortSignal: signal })
-    const status = (response.body as { status?: string } | undefined)?.status
-    if (response.status !== '202' && status !== 'InProgress' && status !== 'Running') return
-    await sleep(pollDelay(Date.now() - started), signal)
-  }
 }
 
 const DEPLOYMENT_STATUS_API = '2025-05-01'

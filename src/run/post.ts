@@ -3,14 +3,20 @@
 // most urgent first: traffic routed to an unverified build, an unverified swap, a swap preview, the
 // GitHub deployment, the lock.
 import * as core from '@actions/core'
-import { connect, readAppSettings, resetSlotConfig, swapSlots, type AppRef } from '../azure/arm.js'
+import {
+  connect,
+  readAppSettings,
+  resetSlotConfig,
+  swapSlots,
+  waitForOperation,
+  type AppRef
+} from '../azure/arm.js'
 import { login } from '../azure/auth.js'
 import { clearRouting } from '../phases/canary.js'
 import { RESCUE_MS } from '../phases/context.js'
 import { abandonDeployment } from '../report/github-deployment.js'
 import { readHolder, releaseLock } from '../phases/lock.js'
 import { describeError, sleep } from '../azure/retry-helper.js'
-import { waitForOperation } from '../azure/operations.js'
 import {
   load,
   type AppState,
@@ -62,7 +68,15 @@ async function swapBack(
   for (const op of operations) {
     if (!op.operationUrl) continue
     core.info(`Waiting for the ${op.direction} operation ARM accepted to finish…`)
-    await waitForOperation(app, op.operationUrl, signal)
+    try {
+      await waitForOperation(app, op.operationUrl, signal)
+    } catch (error) {
+      // Failed, or its URL no longer answers: either way the records below tell what the slots hold.
+      if (signal.aborted) throw error
+      core.info(
+        `The ${op.direction} operation did not succeed (${describeError(error)}); reading the records.`
+      )
+    }
   }
   let now = await read(swap.targetSlot)
   const last = operations.at(-1)
