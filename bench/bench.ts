@@ -409,22 +409,27 @@ function roundTrips(reqs: Array<{ time: number; endTime?: number }>): number {
   return rounds
 }
 
-async function fullRun(delay: number, latencyMs = 0, build: Build = THIS_BUILD): Promise<FullRun> {
+/** The shop app on an emulator whose Kudu deploys and swaps take `delay` ms, and its inputs. */
+async function shopScenario(delay: number, latencyMs: number) {
   const emu = await startEmulator({
     delays: { lroMs: delay, kuduDeployMs: delay, siteStartMs: 0, latencyMs },
     retryAfterSeconds: 0
   })
+  const app = addShop(emu)
+  const inputs = {
+    'app-name': app,
+    'smoke-urls': '/health status=200 contains=healthy\n/version\n/',
+    'smoke-interval': '0.5',
+    'smoke-timeout': '10'
+  }
+  return { emu, app, inputs }
+}
+
+async function fullRun(delay: number, latencyMs = 0, build: Build = THIS_BUILD): Promise<FullRun> {
+  const { emu, app, inputs } = await shopScenario(delay, latencyMs)
   try {
-    const app = addShop(emu)
     const pkg = await zipFile(site('v2'))
-    const env = actionEnv(emu, {
-      'app-name': app,
-      package: pkg,
-      version: 'v2',
-      'smoke-urls': '/health status=200 contains=healthy\n/version\n/',
-      'smoke-interval': '0.5',
-      'smoke-timeout': '10'
-    })
+    const env = actionEnv(emu, { ...inputs, package: pkg, version: 'v2' })
     const run = await measure(process.execPath, [build.bundle], { env })
     fs.rmSync(path.dirname(pkg), { recursive: true, force: true })
     if (run.code !== 0 || parseOutputFile(outputsOf(env)).result !== 'success')
@@ -484,19 +489,9 @@ async function commandRun(
   latencyMs: number,
   build: Build = THIS_BUILD
 ): Promise<{ wallMs: number; overheadMs: number; rounds: number; azureRequests: number }> {
-  const emu = await startEmulator({
-    delays: { lroMs: delay, kuduDeployMs: delay, siteStartMs: 0, latencyMs },
-    retryAfterSeconds: 0
-  })
+  const { emu, app, inputs } = await shopScenario(delay, latencyMs)
   try {
-    const app = addShop(emu)
     const pkg = await zipFile(site('v2'))
-    const inputs = {
-      'app-name': app,
-      'smoke-urls': '/health status=200 contains=healthy\n/version\n/',
-      'smoke-interval': '0.5',
-      'smoke-timeout': '10'
-    }
     // swap: v2 waits in the slot (swap: false); rollback: v2 went live, v1 waits in the slot.
     const setup = actionEnv(emu, {
       ...inputs,
