@@ -145,6 +145,12 @@ describe('ARM requests per command', () => {
       expectFrugal(sent)
       const repeated = precheckRepeated(sent)
       expect(repeated.filter(r => !swapPlan.includes(r))).toEqual(['GET <app>/slots/staging'])
+      // Production's tags once before the claim: the lock's first read is also rollback's swap record.
+      const beforeClaim = sent.slice(
+        0,
+        sent.findIndex(r => r.write)
+      )
+      expect(beforeClaim.filter(isTagRead)).toHaveLength(1)
     }
   })
 

@@ -94,6 +94,11 @@ export function parseLock(value: string | undefined): Holder | undefined {
   return match && Number.isFinite(expiresAt) ? { owner: match[1], expiresAt } : undefined
 }
 
+/** Who holds the lock, as a read of the site's tags shows it. */
+export function holderOf(tags: Tags): Holder | undefined {
+  return parseLock(tags[LOCK_TAG])
+}
+
 export async function readHolder(
   arm: WebSiteManagementContext,
   resourceId: string,
