@@ -19,18 +19,19 @@ export async function resolveTarget(ctx: RunContext): Promise<Target> {
   const found = resolveApp(ctx)
   // With resource-group the inputs name the app, so its reads go out alongside the site's own GET
   // instead of after it; without, the subscription's site list tells where it is first.
-  const app = namedApp(ctx) ?? (await found).app
+  const early = namedApp(ctx) ?? (await found).app
   // deploy, swap and rollback all read both sides' settings next; a dry run also plans the swap.
   if (s.slot !== '*' && ctx.reads)
-    prefetch(ctx, app, s, { connectionStrings: s.dryRun && (s.swap || s.command !== 'deploy') })
+    prefetch(ctx, early, s, { connectionStrings: s.dryRun && (s.swap || s.command !== 'deploy') })
   const readSite = (slot: string) =>
-    once(ctx, readKey.site(slot), () => getSlotSite(app, slot, armOptions(ctx)))
+    once(ctx, readKey.site(slot), () => getSlotSite(early, slot, armOptions(ctx)))
   const reads = [
     s.targetSlot === 'production' ? undefined : readSite(s.targetSlot),
     s.slot === '*' ? undefined : readSite(s.slot)
   ] as const
-  // The app's own answer first: an app that does not exist is reported as such.
-  const { site } = await found
+  // The app's own answer first (an app that does not exist is reported as such), and its name as
+  // ARM spells it from here on.
+  const { app, site } = await found
   const [targetSite, slotSite] = await Promise.all([reads[0] ?? site, reads[1]])
   if (!targetSite)
     throw new Error(
