@@ -198,6 +198,18 @@ describe('deploy', () => {
     const unknown = await runAction(emu, inputs('no-such-app', await zipFile(site('v2'))))
     expect(unknown.code).toBe(1)
     expect(errors(unknown)[0]).toMatch(/'no-such-app' was not found/)
+    // The app's reads go out alongside its GET there: the error is still the app's, and nothing is written.
+    const before = emu.writes().length
+    const elsewhere = await runAction(
+      emu,
+      inputs(app, await zipFile(site('v2')), { 'resource-group': 'rg-other' })
+    )
+    expect(elsewhere.code).toBe(1)
+    expect(errors(elsewhere)).toHaveLength(1)
+    expect(errors(elsewhere)[0]).toMatch(
+      new RegExp(`'${app}' was not found in resource group 'rg-other'`)
+    )
+    expect(emu.writes().length).toBe(before)
   })
 
   it('dry-run prints the plan and changes nothing', async () => {

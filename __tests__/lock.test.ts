@@ -25,4 +25,11 @@ describe('lock tag values', () => {
     expect(settleMs(200, 400)).toBe(1200)
     expect(settleMs(2000, 3000)).toBe(5000)
   })
+  it('adds jitter only to a retry after a collision, never shortening the settle', () => {
+    const most = () => 0.999
+    expect(settleMs(200, 400, 1, most)).toBe(settleMs(200, 400))
+    expect(settleMs(200, 400, 2, most)).toBeGreaterThan(settleMs(200, 400))
+    expect(settleMs(200, 400, 2, () => 0)).toBe(settleMs(200, 400))
+    expect(settleMs(200, 400, 3, most)).toBeGreaterThan(settleMs(200, 400, 2, most))
+  })
 })

@@ -145,7 +145,39 @@ describe('ARM requests per command', () => {
       expectFrugal(sent)
       const repeated = precheckRepeated(sent)
       expect(repeated.filter(r => !swapPlan.includes(r))).toEqual(['GET <app>/slots/staging'])
+      // Production's tags once before the claim: the lock's first read is also rollback's swap record.
+      const beforeClaim = sent.slice(
+        0,
+        sent.findIndex(r => r.write)
+      )
+      expect(beforeClaim.filter(isTagRead)).toHaveLength(1)
     }
+  })
+
+  it('with resource-group, the precheck reads go out alongside the app GET, not after it', async () => {
+    const app = shopApp(emu)
+    const from = emu.requests.length
+    // Round trips as long as Azure's, so that what waits for an answer is plain in the log.
+    emu.delays.latencyMs = 150
+    try {
+      const run = await runAction(emu, {
+        'app-name': app,
+        'resource-group': 'rg-shop',
+        package: await zipFile(site('v2')),
+        version: 'v2',
+        ...SMOKE
+      })
+      expect(errors(run)).toEqual([])
+    } finally {
+      emu.delays.latencyMs = 0
+    }
+    const arm = emu.requests.slice(from).filter(r => r.service === 'arm')
+    const claim = arm.findIndex(r => r.write)
+    const firstAnswer = Math.min(...arm.map(r => r.endTime ?? Infinity))
+    const late = arm.slice(0, claim).filter(r => r.time >= firstAnswer)
+    expect(late.map(r => `${r.method} ${r.path.split('?')[0]}`)).toEqual([])
+    // The subscription's site list is not read at all.
+    expect(arm.filter(r => /\/providers\/Microsoft\.Web\/sites\?/.test(r.path))).toEqual([])
   })
 
   it('cleanup reads the app once', async () => {

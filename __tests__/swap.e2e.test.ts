@@ -70,6 +70,34 @@ describe('command: swap', () => {
     expect(emu.writes().length).toBe(before)
   })
 
+  it('reports a swap whose records did not move as not happened, without a production smoke', async () => {
+    // The version record is sticky here, so it stays put when the content swaps: after the swap
+    // production still records v1, which is what proves or disproves a swap.
+    const record = ['STAGED_SWAP_VERSION', 'STAGED_SWAP_DEPLOYED_AT']
+    const app = shopApp(emu, {
+      slotConfigNames: { appSettingNames: ['DB', ...record] },
+      slotSettings: {
+        staging: {
+          STAGED_SWAP_VERSION: 'v2',
+          STAGED_SWAP_DEPLOYED_AT: '2026-11-20T10:00:00.000Z',
+          DB: 'staging-db',
+          FEATURE: 'on'
+        }
+      },
+      slotContent: { staging: site('v2') }
+    })
+    const run = await runAction(emu, { 'app-name': app, command: 'swap', ...SMOKE })
+    expect(run.outputs).toMatchObject({ result: 'failed', swapped: 'false' })
+    expect(errors(run)).toHaveLength(1)
+    expect(errors(run)[0]).toMatch(
+      /The swap into production did not happen \(after the swap, production records version v1, expected v2\)/
+    )
+    // Production's smoke only counts once the records prove the swap: none is logged or reported.
+    const production = emu.state.sites.get(app)!.slots.get('production')!.defaultHostName
+    expect(run.stdout).not.toContain(`https://${production}/health`)
+    expect(run.summary).not.toMatch(/Smoke production/)
+  })
+
   it('re-checks the slot and does not swap when it no longer passes smoke', async () => {
     const app = shopApp(emu, {
       // No settings drift, so that the smoke re-check is what stops the swap.

@@ -510,6 +510,13 @@ async function commandRun(
     const want = command === 'swap' ? 'v2' : 'v1'
     const served = await emu.serve(app, 'production', '/version')
     if (served.body !== want) throw new Error(`production serves ${served.body}, expected ${want}`)
+    if (process.env.BENCH_TRACE) {
+      console.log(`  command: ${command} (${build.label})`)
+      for (const r of emu.requests.slice(from))
+        console.log(
+          `  +${r.time - run.startedAt} ms ${r.service} ${r.method} ${r.path.split('?')[0].slice(-70)} → ${r.status}`
+        )
+    }
     const azure = emu.requests.slice(from).filter(r => r.service === 'arm' || r.service === 'kudu')
     const swaps = azure.filter(r => r.method === 'POST' && /slotsswap/i.test(r.path)).length
     return {

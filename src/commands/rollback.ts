@@ -9,8 +9,7 @@ import { describeError } from '../azure/retry-helper.js'
 import { readSides } from './swap.js'
 import { isOlder, label } from '../model/versions.js'
 import type { Target } from '../phases/target.js'
-import { readTags } from '../azure/tags.js'
-import { once, readKey } from '../phases/reads.js'
+import { readTagsOnce } from '../phases/reads.js'
 import { isSameBuild, parseSwapRecord, type SwapRecord } from '../phases/swap-record.js'
 
 /** The last swap recorded on the target; a record that cannot be read is reported and skipped. */
@@ -18,8 +17,9 @@ async function readSwapRecord(ctx: RunContext, t: Target): Promise<SwapRecord | 
   if (!t.targetSite.id) return undefined
   try {
     const id = t.targetSite.id
-    // The precheck's read stands: under the lock only this action writes the record.
-    const tags = await once(ctx, readKey.swapRecord, () => readTags(ctx.arm, id, ctx.signal))
+    // The precheck's read stands (for production, the lock's first read of the same tags): under
+    // the lock only this action writes the record; after waiting for another run it is read again.
+    const { tags } = await readTagsOnce(ctx, id)
     const record = parseSwapRecord(tags)
     if (!record)
       core.info(`No swap recorded on ${ctx.settings.targetSlot}; checking versions only.`)

@@ -14,18 +14,32 @@ export const LOCK_TAG = 'staged-swap-lock'
  * write request after that read, well within one read + one write round trip of its own; our
  * read-back is served one write answer + the settle + one read request after our write landed. So
  * a settle of SETTLE_FACTOR times the read + write this run just measured sees the claim of any
- * rival whose round trips are up to SETTLE_FACTOR times as slow as ours (with the jitter below,
- * and ARM's own latency, which both runs share, dominating either's). It only makes collisions
- * rare, and is not the last line: the lock is read again alongside the marker write, before any
- * content is uploaded (deploy), and before the swap, so a rival's later claim stops this run before
- * it deploys or touches production.
+ * rival whose round trips are up to SETTLE_FACTOR times as slow as ours (ARM's own latency, which
+ * both runs share, dominating either's; a retry after a collision settles longer). It only makes
+ * collisions rare, and is not the last line: the lock is read again alongside the marker write,
+ * before any content is uploaded (deploy), and before the swap, so a rival's later claim stops this
+ * run before it deploys or touches production.
  */
 const SETTLE_FACTOR = 2
 const SETTLE_MIN_MS = 250
 const SETTLE_MAX_MS = 5000
 
-export function settleMs(readMs: number, writeMs: number): number {
-  return Math.min(SETTLE_MAX_MS, Math.max(SETTLE_MIN_MS, SETTLE_FACTOR * (readMs + writeMs)))
+/**
+ * The settle of a claim. After a collision (attempt 2 on) it grows by a random share, so that two
+ * runs that collided once do not collide again in step; a first claim has nobody to fall out of
+ * step with, so it waits exactly the settle.
+ */
+export function settleMs(
+  readMs: number,
+  writeMs: number,
+  attempt = 1,
+  random: () => number = Math.random
+): number {
+  const settle = Math.min(
+    SETTLE_MAX_MS,
+    Math.max(SETTLE_MIN_MS, SETTLE_FACTOR * (readMs + writeMs))
+  )
+  return attempt > 1 ? settle * (1 + random() * 0.25 * attempt) : settle
 }
 const POLL_MS = 3000
 
@@ -78,6 +92,11 @@ export function parseLock(value: string | undefined): Holder | undefined {
   const expiresAt = match ? Date.parse(match[2]) : NaN
   // An unreadable value is treated as expired: a lock nobody can identify must not block forever.
   return match && Number.isFinite(expiresAt) ? { owner: match[1], expiresAt } : undefined
+}
+
+/** Who holds the lock, as a read of the site's tags shows it. */
+export function holderOf(tags: Tags): Holder | undefined {
+  return parseLock(tags[LOCK_TAG])
 }
 
 export async function readHolder(
@@ -160,9 +179,8 @@ export async function acquireLock(
     options.onClaim?.({ resourceId, value })
     const write = Date.now()
     await mergeTags(arm, resourceId, { [LOCK_TAG]: value }, signal)
-    // Jitter so that two runs that collided once do not collide again in step.
     const writeMs = Date.now() - write
-    const settle = settleMs(readMs, writeMs) * (1 + Math.random() * 0.25 * attempt)
+    const settle = settleMs(readMs, writeMs, attempt)
     await Promise.all([sleep(settle, signal), options.whileSettling?.()])
     const checkedAt = Date.now()
     const confirmed = await readHolder(arm, resourceId, signal)

@@ -22,7 +22,7 @@ import {
   sleep,
   UnsureOutcomeError
 } from '../azure/retry-helper.js'
-import { smoke, type SmokeReport } from './smoke.js'
+import { checkUrls, logSmoke, type SmokeReport } from './smoke.js'
 import { assertLockHeld, checkLockHeld } from './lock.js'
 import {
   savePreview,
@@ -62,20 +62,24 @@ export async function smokePhase(
   ctx: RunContext,
   name: string,
   hostName: string,
-  signal = ctx.signal,
-  deadline = ctx.deadline,
-  headers?: Record<string, string>
+  options: {
+    signal?: AbortSignal
+    deadline?: number
+    headers?: Record<string, string>
+    /** The same checks already under way (earlySmoke): their result stands for this phase's. */
+    started?: Promise<SmokeReport>
+  } = {}
 ): Promise<SmokeReport> {
   const { settings: s, report } = ctx
+  const { signal = ctx.signal, deadline = ctx.deadline, headers, started } = options
   return phase(report, name, async handle => {
     let result: SmokeReport
     try {
-      result = await smoke(ctx.web, s.smoke.checks, hostName, {
-        ...s.smoke,
-        signal,
-        deadline,
-        headers
-      })
+      // After a cancel the checks start again and stop at once, as a smoke begun now would.
+      result = await (started && !signal.aborted
+        ? started
+        : checkUrls(ctx.web, s.smoke.checks, hostName, { ...s.smoke, signal, deadline, headers }))
+      logSmoke(result)
     } catch (error) {
       // A cancel or timeout mid-check: unhealthy, so that the caller protects production.
       result = { healthy: false, results: [] }
@@ -107,7 +111,13 @@ async function swapAndVerify(
   t: Target,
   expectTarget: VersionRecord,
   options: CallOptions,
-  bound: { stop: AbortSignal; deadline: number; direction: SwapOperation['direction'] }
+  bound: {
+    stop: AbortSignal
+    deadline: number
+    direction: SwapOperation['direction']
+    /** ARM reports the swap complete; the records that prove it are read next. */
+    onCompleted?: () => void
+  }
 ): Promise<void> {
   const { settings: s } = ctx
   for (let attempt = 1; ; attempt++) {
@@ -118,6 +128,7 @@ async function swapAndVerify(
       // step must know each swap that may still run, this one's direction included.
       saveSwapSent(bound.direction)
       await swapSlots(t.app, s.slot, s.targetSlot, { ...options, onAccepted: saveSwapAccepted })
+      bound.onCompleted?.()
     } catch (error) {
       failure = error
     }
@@ -208,11 +219,24 @@ async function promoteSteps(
   // 4. Enough time left for the swap, production smoke, the bake and a swap back.
   const late = s.dryRun ? undefined : notEnoughTime(ctx, incoming, outgoing)
   if (late) return late
-  // 5. The swap, on a rescue bound.
+  // 5. The swap, on a rescue bound; production smoke starts alongside the read that proves it.
   const rescue = rescueBound(ctx)
-  await swapStep(ctx, t, incoming, outgoing, rescue, checked.warmup, lockChecked)
+  const early = earlySmoke(ctx, t.target.hostName)
+  await swapStep(
+    ctx,
+    t,
+    incoming,
+    outgoing,
+    rescue,
+    checked.warmup,
+    lockChecked,
+    early.start
+  ).catch((error: unknown) => {
+    early.stop()
+    throw error
+  })
   // 6. Production smoke and the bake; a failure swaps back (or leaves it, rollback-on-failure: false).
-  const failed = await verifyStep(ctx, t, incoming, outgoing)
+  const failed = await verifyStep(ctx, t, incoming, outgoing, early.started())
   if (failed !== undefined) {
     if (!s.rollbackOnFailure) return leaveInPlace(ctx, t, incoming, outgoing, failed)
     return swapBackStep(ctx, t, incoming, outgoing, rescue, failed)
@@ -220,6 +244,34 @@ async function promoteSteps(
   // 7. After the swap: rollback target, swap record, keep-warm, teardown.
   await afterSwap(ctx, t, incoming, outgoing)
   return { result: 'success' }
+}
+
+/**
+ * Production smoke, started once ARM reports the swap complete, while the version records that
+ * prove the swap are read (a round trip's wait saved). It logs and reports nothing itself: the
+ * Smoke phase takes its result only once the records proved the swap; when they do not, it is
+ * stopped and dropped unseen, so the run reports exactly what it would have without it.
+ */
+function earlySmoke(
+  ctx: RunContext,
+  hostName: string
+): { start: () => void; stop: () => void; started: () => Promise<SmokeReport> | undefined } {
+  const stopped = new AbortController()
+  let running: Promise<SmokeReport> | undefined
+  return {
+    start: () => {
+      const { smoke } = ctx.settings
+      running ??= checkUrls(ctx.web, smoke.checks, hostName, {
+        ...smoke,
+        signal: AbortSignal.any([ctx.signal, stopped.signal]),
+        deadline: ctx.deadline
+      })
+      // Dropped unseen when stopped: its rejection is the Smoke phase's, if it is taken at all.
+      running.catch(() => undefined)
+    },
+    stop: () => stopped.abort(),
+    started: () => running
+  }
 }
 
 /** The lock check before the swap, started now where only reads come before the swap. */
@@ -301,8 +353,7 @@ async function canaryStep(
       report,
       c,
       s.canary,
-      (name, headers) =>
-        smokePhase(ctx, name, t.target.hostName, ctx.signal, ctx.deadline, headers),
+      (name, headers) => smokePhase(ctx, name, t.target.hostName, { headers }),
       // Dwells end early enough to leave the swap, production smoke and a swap back their time.
       { signal: ctx.signal, deadline: ctx.deadline - endReserveMs(s) },
       canaryGates(ctx, t)
@@ -349,7 +400,8 @@ async function swapStep(
   outgoing: VersionRecord,
   rescue: Rescue,
   warmup: WarmupCheck | undefined,
-  lockChecked?: Promise<void>
+  lockChecked?: Promise<void>,
+  onCompleted?: () => void
 ): Promise<void> {
   const { settings: s, report } = ctx
   const spec = {
@@ -366,7 +418,8 @@ async function swapStep(
         await swapAndVerify(ctx, t, incoming, armRescue, {
           stop: ctx.signal,
           deadline: ctx.deadline,
-          direction: 'swap'
+          direction: 'swap',
+          onCompleted
         })
         handle.note(
           `${s.targetSlot} now serves ${label(incoming)}; ${s.slot} holds ${label(outgoing)}`
@@ -411,13 +464,14 @@ async function verifyStep(
   ctx: RunContext,
   t: Target,
   incoming: VersionRecord,
-  outgoing: VersionRecord
+  outgoing: VersionRecord,
+  started?: Promise<SmokeReport>
 ): Promise<string | undefined> {
   const s = ctx.settings
   const name = `Smoke ${s.targetSlot}`
   const plan = `Smoke ${s.targetSlot}; ${s.rollbackOnFailure ? `swap back when it fails` : 'leave it in place when it fails (rollback-on-failure: false)'}`
   const healthy = await step(ctx, { name, plan }, true, async () => {
-    const checked = await smokePhase(ctx, name, t.target.hostName)
+    const checked = await smokePhase(ctx, name, t.target.hostName, { started })
     if (checked.healthy) saveSwap({ pending: false })
     return checked.healthy
   })
@@ -467,13 +521,10 @@ async function swapBackStep(
   // After a cancel or the timeout this check is only informative: skipped, so the run ends now.
   const after = ctx.signal.aborted
     ? (skipPhase(report, `Smoke ${s.targetSlot} after swap back`, 'the run was stopped'), undefined)
-    : await smokePhase(
-        ctx,
-        `Smoke ${s.targetSlot} after swap back`,
-        t.target.hostName,
-        rescue.signal,
-        rescue.end
-      )
+    : await smokePhase(ctx, `Smoke ${s.targetSlot} after swap back`, t.target.hostName, {
+        signal: rescue.signal,
+        deadline: rescue.end
+      })
   report.result = 'rolled-back'
   // Only a finished smoke proves a build bad: a deadline or a cancel mid-smoke proves nothing.
   const why = timedOut(ctx.signal)

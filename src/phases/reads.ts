@@ -5,6 +5,7 @@
 // before its release. After waiting for another run, everything but the app is read again.
 // What is read again anyway: the slot's state under the lock (and, for a deploy, the settings its
 // first write replaces), and the swap plan reads both sides afresh right before the swap.
+import type { WebSiteManagementContext } from '@azure/arm-appservice/api'
 import {
   readAppSettings,
   readConnectionStrings,
@@ -12,6 +13,7 @@ import {
   readStickyNames,
   type AppRef
 } from '../azure/arm.js'
+import { readTags, type Tags } from '../azure/tags.js'
 
 /** One pending or settled read per key, shared by reference through every copy of the context. */
 export type Reads = Map<string, Promise<unknown>>
@@ -28,7 +30,7 @@ export const readKey = {
   settings: (slot: string) => `settings:${slot.toLowerCase()}`,
   strings: (slot: string) => `strings:${slot.toLowerCase()}`,
   sticky: 'sticky',
-  swapRecord: 'swap-record'
+  tags: (resourceId: string) => `tags:${resourceId.toLowerCase()}`
 } as const
 
 /** `read()` once per key and run; without a shared map (post step, tests) it simply reads. */
@@ -70,6 +72,23 @@ export function readSettings(
   return once(ctx, readKey.settings(slot), () =>
     readAppSettings(t.app, slot, { abortSignal: ctx.signal })
   )
+}
+
+/**
+ * A resource's tags as first read in the run, and how long that read took. The production site's
+ * is the lock's first read (main.ts) and also rollback's swap record: one request, in the
+ * precheck's first round. What it says of the lock is only that first read's: the lock itself is
+ * always read afresh (lock.ts).
+ */
+export function readTagsOnce(
+  ctx: Shared & { arm: WebSiteManagementContext },
+  resourceId: string
+): Promise<{ tags: Tags; readMs: number }> {
+  return once(ctx, readKey.tags(resourceId), async () => {
+    const started = Date.now()
+    const tags = await readTags(ctx.arm, resourceId, ctx.signal)
+    return { tags, readMs: Date.now() - started }
+  })
 }
 
 /**

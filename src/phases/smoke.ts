@@ -108,9 +108,21 @@ export async function mapBounded<T, R>(
 
 /**
  * Checks the URLs concurrently (at most SMOKE_CONCURRENCY at once), each retried every interval until healthy or the phase's
- * bound; N URLs cost about as long as the slowest one.
+ * bound; N URLs cost about as long as the slowest one. Logs one line per URL.
  */
 export async function smoke(
+  send: Send,
+  checks: SmokeCheck[],
+  hostName: string,
+  options: SmokeOptions
+): Promise<SmokeReport> {
+  const checked = await checkUrls(send, checks, hostName, options)
+  logSmoke(checked)
+  return checked
+}
+
+/** smoke() without its log lines: for a smoke whose result may yet be dropped unseen. */
+export async function checkUrls(
   send: Send,
   checks: SmokeCheck[],
   hostName: string,
@@ -121,10 +133,14 @@ export async function smoke(
   const results = await mapBounded(list, SMOKE_CONCURRENCY, check =>
     checkOne(send, check, resolveUrl(check, hostName), options, end)
   )
-  for (const r of results) {
+  return { healthy: results.every(r => r.healthy), results }
+}
+
+/** One line per URL: ✓ as info, ✗ as a warning. */
+export function logSmoke(checked: SmokeReport): void {
+  for (const r of checked.results) {
     const line = `${r.healthy ? '✓' : '✗'} ${r.url} → ${r.status ?? 'no answer'}${r.latencyMs !== undefined ? ` in ${r.latencyMs} ms` : ''} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}${r.reason ? ` (${r.reason})` : ''}`
     if (r.healthy) core.info(line)
     else core.warning(line)
   }
-  return { healthy: results.every(r => r.healthy), results }
 }

@@ -16,16 +16,23 @@ export interface Target {
 
 export async function resolveTarget(ctx: RunContext): Promise<Target> {
   const { settings: s, report } = ctx
-  const { app, site } = await resolveApp(ctx)
+  const found = resolveApp(ctx)
+  // With resource-group the inputs name the app, so its reads go out alongside the site's own GET
+  // instead of after it; without, the subscription's site list tells where it is first.
+  const early = namedApp(ctx) ?? (await found).app
   // deploy, swap and rollback all read both sides' settings next; a dry run also plans the swap.
   if (s.slot !== '*' && ctx.reads)
-    prefetch(ctx, app, s, { connectionStrings: s.dryRun && (s.swap || s.command !== 'deploy') })
+    prefetch(ctx, early, s, { connectionStrings: s.dryRun && (s.swap || s.command !== 'deploy') })
   const readSite = (slot: string) =>
-    once(ctx, readKey.site(slot), () => getSlotSite(app, slot, armOptions(ctx)))
-  const [targetSite, slotSite] = await Promise.all([
-    s.targetSlot === 'production' ? site : readSite(s.targetSlot),
+    once(ctx, readKey.site(slot), () => getSlotSite(early, slot, armOptions(ctx)))
+  const reads = [
+    s.targetSlot === 'production' ? undefined : readSite(s.targetSlot),
     s.slot === '*' ? undefined : readSite(s.slot)
-  ])
+  ] as const
+  // The app's own answer first (an app that does not exist is reported as such), and its name as
+  // ARM spells it from here on.
+  const { app, site } = await found
+  const [targetSite, slotSite] = await Promise.all([reads[0] ?? site, reads[1]])
   if (!targetSite)
     throw new Error(
       `Target slot '${s.targetSlot}' of app '${app.name}' does not exist; check target-slot.`
@@ -38,6 +45,12 @@ export async function resolveTarget(ctx: RunContext): Promise<Target> {
     `App '${app.name}' in resource group '${app.resourceGroup}': ${s.targetSlot} at ${target.hostName}${slot ? `, ${s.slot} at ${slot.hostName} (${slot.state})` : `, slot '${s.slot}' missing`}.`
   )
   return { app, target, targetSite, slot, slotSite }
+}
+
+/** The app as the inputs name it, when they give its resource group; ARM ids are case-insensitive. */
+export function namedApp(ctx: Pick<RunContext, 'arm' | 'settings'>): AppRef | undefined {
+  const { resourceGroup, appName } = ctx.settings
+  return resourceGroup ? { arm: ctx.arm, resourceGroup, name: appName } : undefined
 }
 
 /** The app found by name (the subscription's site list without a resource group), once per run. */

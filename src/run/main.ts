@@ -23,13 +23,7 @@ import {
 import { createSender } from '../azure/http.js'
 import { InputError } from '../settings/input-error.js'
 import { getSettings, type Settings } from '../settings/input-helper.js'
-import {
-  acquireLock,
-  lockOwner,
-  LockTimeoutError,
-  releaseLock,
-  timedHolder
-} from '../phases/lock.js'
+import { acquireLock, lockOwner, LockTimeoutError, holderOf, releaseLock } from '../phases/lock.js'
 import { isSuccess, newReport, phase, setOutputs, type Report } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
 import { rollback } from '../commands/rollback.js'
@@ -37,8 +31,8 @@ import { writeSummary } from '../report/summary.js'
 import { post } from './post.js'
 import { isPost, markMainStarted, saveApp, saveLock } from '../model/state-helper.js'
 import { swapCommand } from '../commands/swap.js'
-import { resolveApp } from '../phases/target.js'
-import { forgetPrecheck, rereadSlot } from '../phases/reads.js'
+import { namedApp, resolveApp } from '../phases/target.js'
+import { forgetPrecheck, readTagsOnce, rereadSlot } from '../phases/reads.js'
 
 const COMMAND = { deploy, swap: swapCommand, rollback, cleanup } as const
 
@@ -119,14 +113,21 @@ async function execute(
       core.info('Checking the app before taking its lock (a dry run of the command)…')
       const precheck = newReport({ ...report, dryRun: true })
       // The lock's first read of its tag goes alongside the check's reads (cleanup mostly finds
-      // nothing to do and takes no lock, so it reads the tag only when it needs it).
-      const lockId = resolveApp(ctx).then(
-        ({ app, site }) => site.id ?? appResourceId(subscriptionId, app.resourceGroup, app.name)
-      )
+      // nothing to do and takes no lock, so it reads the tag only when it needs it). It is the
+      // run's shared read of the site's tags, which rollback's swap record reuses (reads.ts).
+      // With resource-group the inputs name the site, so the read need not wait for its GET.
+      const named = namedApp(ctx)
+      const lockId = named
+        ? Promise.resolve(appResourceId(subscriptionId, named.resourceGroup, named.name))
+        : resolveApp(ctx).then(
+            ({ app, site }) => site.id ?? appResourceId(subscriptionId, app.resourceGroup, app.name)
+          )
       const firstRead =
         settings.command === 'cleanup'
           ? undefined
-          : lockId.then(id => timedHolder(ctx.arm, id, ctx.signal))
+          : lockId
+              .then(id => readTagsOnce(ctx, id))
+              .then(({ tags, readMs }) => ({ holder: holderOf(tags), readMs }))
       // A failure here is the check's or the lock phase's to report.
       lockId.catch(() => undefined)
       firstRead?.catch(() => undefined)
