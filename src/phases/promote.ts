@@ -22,7 +22,7 @@ import {
   sleep,
   UnsureOutcomeError
 } from '../azure/retry-helper.js'
-import { checkUrls, logSmoke, type SmokeReport } from './smoke.js'
+import { checkUrls, logSmoke, noteSmoke, type SmokeReport } from './smoke.js'
 import { assertLockHeld, checkLockHeld } from './lock.js'
 import {
   savePreview,
@@ -86,11 +86,7 @@ export async function smokePhase(
       handle.fail(`interrupted: ${describeError(error)}`)
       return result
     }
-    report.smoke.push({ phase: name, results: result.results })
-    const failing = result.results.filter(r => !r.healthy)
-    if (failing.length) handle.fail(failing.map(r => `${r.url}: ${r.reason}`).join('; '))
-    else
-      handle.note(`${result.results.length} URL${result.results.length === 1 ? '' : 's'} healthy`)
+    noteSmoke(report, handle, name, result)
     return result
   })
 }

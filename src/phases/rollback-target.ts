@@ -8,7 +8,7 @@ import type { SmokeCheck } from '../settings/input-helper.js'
 import type { VersionRecord } from '../model/versions.js'
 import { phase } from '../report/report.js'
 import { describeError } from '../azure/retry-helper.js'
-import { smoke, type SmokeReport } from './smoke.js'
+import { noteSmoke, smoke, type SmokeReport } from './smoke.js'
 import type { RunContext } from './context.js'
 
 /**
@@ -69,11 +69,7 @@ export async function checkRollbackTarget(
       handle.fail(`interrupted: ${describeError(error)}`)
       return { healthy: false, results: [] }
     }
-    report.smoke.push({ phase: name, results: result.results })
-    const failing = result.results.filter(r => !r.healthy)
-    if (failing.length) handle.fail(failing.map(r => `${r.url}: ${r.reason}`).join('; '))
-    else
-      handle.note(`${result.results.length} URL${result.results.length === 1 ? '' : 's'} healthy`)
+    noteSmoke(report, handle, name, result)
     return result
   })
 }

@@ -3,6 +3,7 @@ import { maskSecretQuery, type SmokeCheck } from '../settings/input-helper.js'
 import type { Send } from '../azure/http.js'
 import { describeError, sleep } from '../azure/retry-helper.js'
 import type { SmokeResult } from '../report/records.js'
+import type { PhaseHandle, Report } from '../report/report.js'
 
 export interface SmokeReport {
   healthy: boolean
@@ -137,6 +138,19 @@ export async function checkUrls(
 }
 
 /** One line per URL: ✓ as info, ✗ as a warning. */
+/** A finished smoke into the report, and on its phase: the failing URLs, or how many were healthy. */
+export function noteSmoke(
+  report: Report,
+  handle: PhaseHandle,
+  phase: string,
+  result: SmokeReport
+): void {
+  report.smoke.push({ phase, results: result.results })
+  const failing = result.results.filter(r => !r.healthy)
+  if (failing.length) handle.fail(failing.map(r => `${r.url}: ${r.reason}`).join('; '))
+  else handle.note(`${result.results.length} URL${result.results.length === 1 ? '' : 's'} healthy`)
+}
+
 export function logSmoke(checked: SmokeReport): void {
   for (const r of checked.results) {
     const line = `${r.healthy ? '✓' : '✗'} ${r.url} → ${r.status ?? 'no answer'}${r.latencyMs !== undefined ? ` in ${r.latencyMs} ms` : ''} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}${r.reason ? ` (${r.reason})` : ''}`
