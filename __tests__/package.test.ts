@@ -8,7 +8,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import yauzl from 'yauzl'
-import { zipFolder, type ZipProgress } from '../src/phases/package.js'
+import { zipFolder } from '../src/phases/package.js'
+import type { ZipProgress } from '../src/model/zip-progress.js'
 
 const roots: string[] = []
 afterAll(() => roots.forEach(r => fs.rmSync(r, { recursive: true, force: true })))

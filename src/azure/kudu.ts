@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { RestError, type PipelineResponse } from '@azure/core-rest-pipeline'
 import type { PackageSpec } from '../settings/input-helper.js'
 import type { Send } from './http.js'
-import { openPackage, type ZipProgress } from '../phases/package.js'
+import type { ZipProgress } from '../model/zip-progress.js'
 import { pollDelay, retryAfterMs, sleep, TimeoutError, withRetry } from './retry-helper.js'
 
 /** Kudu's DeployStatus: Pending 0, Building 1, Deploying 2, Failed 3, Success 4. */
@@ -74,6 +74,11 @@ function progressLogger(total: number | undefined, zip: ZipProgress): (loaded: n
   }
 }
 
+/** What publish uploads: the package as the inputs describe it, and a fresh stream of it per attempt. */
+export interface Upload extends PackageSpec {
+  open(progress: ZipProgress): NodeJS.ReadableStream
+}
+
 /**
  * OneDeploy (`/api/publish?async=true`): streams the package and returns where to poll.
  * 409 means another deployment is running: retried with back-off within the deadline.
@@ -81,7 +86,7 @@ function progressLogger(total: number | undefined, zip: ZipProgress): (loaded: n
 export async function publish(
   send: Send,
   scmHost: string,
-  pkg: PackageSpec,
+  pkg: Upload,
   options: WaitOptions
 ): Promise<{ pollUrl: string; bytes: number }> {
   const url = `https://${scmHost}/api/publish?type=${pkg.type}&async=true&restart=true`
@@ -100,7 +105,7 @@ export async function publish(
       const attempt = new AbortController()
       let unreadable: Error | undefined
       const body = (): NodeJS.ReadableStream => {
-        const stream = openPackage(pkg, zip)
+        const stream = pkg.open(zip)
         stream.on('error', (error: Error) => {
           unreadable ??= error
           attempt.abort(error)

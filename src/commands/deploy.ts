@@ -12,6 +12,7 @@ import { promote, slotSmokeStep } from '../phases/promote.js'
 import { resolveTarget } from '../phases/target.js'
 import { deploymentLog, KUDU_SUCCESS, publish, waitForDeployment } from '../azure/kudu.js'
 import { phase, skipPhase } from '../report/report.js'
+import { packageUpload } from '../phases/package.js'
 import { oneLine, printUntrusted } from '../report/untrusted-log.js'
 import { planStep, step } from '../report/step.js'
 import { assertLockHeld, checkLockHeld } from '../phases/lock.js'
@@ -183,7 +184,12 @@ export async function deploy(ctx: RunContext): Promise<void> {
       if (s.sitecontainers) return deploySitecontainers(ctx, t.app, slot, handle, label(outgoing))
       core.info(`Uploading ${describePackage(ctx)} to ${slot.scmHostName}…`)
       const started = Date.now()
-      const { pollUrl, bytes } = await publish(ctx.kudu, slot.scmHostName, s.package!, ctx)
+      const { pollUrl, bytes } = await publish(
+        ctx.kudu,
+        slot.scmHostName,
+        packageUpload(s.package!),
+        ctx
+      )
       core.info(
         `Uploaded ${(bytes / 1048576).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for Kudu…`
       )

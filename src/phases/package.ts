@@ -4,6 +4,8 @@ import * as path from 'node:path'
 import { pipeline, Readable, Transform } from 'node:stream'
 import yazl from 'yazl'
 import type { PackageSpec } from '../settings/input-helper.js'
+import type { ZipProgress } from '../model/zip-progress.js'
+import type { Upload } from '../azure/kudu.js'
 
 /** Deflating these again costs time and saves nothing. */
 const STORED = new Set([
@@ -35,14 +37,9 @@ const STORED = new Set([
  */
 const DEFLATE_LEVEL = 1
 
-/**
- * How far a folder's zip has got, for the progress log: source bytes read so far against the
- * folder's total, which is final once the walk (stat calls only, well ahead of deflate) is done.
- */
-export interface ZipProgress {
-  readBytes: number
-  totalBytes: number
-  walked: boolean
+/** The package as Kudu's publish uploads it. */
+export function packageUpload(pkg: PackageSpec): Upload {
+  return { ...pkg, open: progress => openPackage(pkg, progress) }
 }
 
 /** A fresh stream of the package each call, so an upload can be retried. */
