@@ -70,12 +70,35 @@ describe('command: swap', () => {
     expect(emu.writes().length).toBe(before)
   })
 
-  it('reports a swap whose records did not move as not happened, without a production smoke', async () => {
-    // The version record is sticky here, so it stays put when the content swaps: after the swap
-    // production still records v1, which is what proves or disproves a swap.
+  it('refuses before any write when the version record is a sticky setting (swap and rollback)', async () => {
     const record = ['STAGED_SWAP_VERSION', 'STAGED_SWAP_DEPLOYED_AT']
     const app = shopApp(emu, {
       slotConfigNames: { appSettingNames: ['DB', ...record] },
+      slotSettings: {
+        staging: { STAGED_SWAP_VERSION: 'v2', STAGED_SWAP_DEPLOYED_AT: '2026-11-20T10:00:00.000Z' }
+      },
+      slotContent: { staging: site('v2') }
+    })
+    const before = emu.writes().length
+    for (const command of ['swap', 'rollback']) {
+      const run = await runAction(emu, { 'app-name': app, command, ...SMOKE })
+      expect(run.code).not.toBe(0)
+      expect(errors(run)).toEqual([
+        expect.stringMatching(
+          /App setting STAGED_SWAP_VERSION is a deployment slot setting \(sticky\), so the version would not travel with the content/
+        )
+      ])
+    }
+    expect(emu.writes().length).toBe(before)
+    expect(await serves(emu, app, 'production')).toBe('v1')
+  })
+
+  it('reports a swap whose records did not move as not happened, without a production smoke', async () => {
+    // The version record is made sticky while the swap is sent (someone ticks "Deployment slot
+    // setting" mid-run), so it stays put when the content swaps: after the swap production still
+    // records v1, which is what proves or disproves a swap.
+    const record = ['STAGED_SWAP_VERSION', 'STAGED_SWAP_DEPLOYED_AT']
+    const app = shopApp(emu, {
       slotSettings: {
         staging: {
           STAGED_SWAP_VERSION: 'v2',
@@ -86,16 +109,32 @@ describe('command: swap', () => {
       },
       slotContent: { staging: site('v2') }
     })
-    const run = await runAction(emu, { 'app-name': app, command: 'swap', ...SMOKE })
-    expect(run.outputs).toMatchObject({ result: 'failed', swapped: 'false' })
-    expect(errors(run)).toHaveLength(1)
-    expect(errors(run)[0]).toMatch(
-      /The swap into production did not happen \(after the swap, production records version v1, expected v2\)/
-    )
-    // Production's smoke only counts once the records prove the swap: none is logged or reported.
-    const production = emu.state.sites.get(app)!.slots.get('production')!.defaultHostName
-    expect(run.stdout).not.toContain(`https://${production}/health`)
-    expect(run.summary).not.toMatch(/Smoke production/)
+    const names = emu.state.sites.get(app)!.slotConfigNames
+    emu.fault({
+      service: 'arm',
+      method: 'POST',
+      path: /slotsswap/i,
+      kind: { delayMs: 0 },
+      when: () => {
+        for (const n of record)
+          if (!names.appSettingNames.includes(n)) names.appSettingNames.push(n)
+        return false
+      }
+    })
+    try {
+      const run = await runAction(emu, { 'app-name': app, command: 'swap', ...SMOKE })
+      expect(run.outputs).toMatchObject({ result: 'failed', swapped: 'false' })
+      expect(errors(run)).toHaveLength(1)
+      expect(errors(run)[0]).toMatch(
+        /The swap into production did not happen \(after the swap, production records version v1, expected v2\)/
+      )
+      // Production's smoke only counts once the records prove the swap: none is logged or reported.
+      const production = emu.state.sites.get(app)!.slots.get('production')!.defaultHostName
+      expect(run.stdout).not.toContain(`https://${production}/health`)
+      expect(run.summary).not.toMatch(/Smoke production/)
+    } finally {
+      emu.clearFaults()
+    }
   })
 
   it('re-checks the slot and does not swap when it no longer passes smoke', async () => {

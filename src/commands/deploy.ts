@@ -34,6 +34,7 @@ import {
   DEPLOYING_SETTING,
   label,
   recordOf,
+  stickyRecordProblem,
   VERSION_SETTING,
   withDeploymentStarted,
   withRecord
@@ -69,13 +70,8 @@ export async function deploy(ctx: RunContext): Promise<void> {
     t.slot ? readSettings(ctx, t, s.slot) : Promise.resolve(undefined),
     once(ctx, readKey.sticky, () => readStickyNames(t.app, armOptions(ctx)))
   ])
-  for (const name of [VERSION_SETTING, DEPLOYED_AT_SETTING, DEPLOYING_SETTING]) {
-    if (sticky.appSettings.has(name)) {
-      throw new Error(
-        `App setting ${name} is a deployment slot setting (sticky), so the version would not travel with the content; untick "Deployment slot setting" for it.`
-      )
-    }
-  }
+  const stickyRecord = stickyRecordProblem(sticky.appSettings)
+  if (stickyRecord) throw new Error(stickyRecord)
   const outgoing = recordOf(targetSettings)
   report.deployedVersion = outgoing.version
   report.newVersion = version

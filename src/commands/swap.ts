@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
-import type { RunContext } from '../phases/context.js'
-import { readSettings } from '../phases/reads.js'
+import { armOptions, type RunContext } from '../phases/context.js'
+import { once, readKey, readSettings } from '../phases/reads.js'
+import { readStickyNames } from '../azure/arm.js'
 import { promote, slotSmokeStep } from '../phases/promote.js'
 import { resolveTarget, type Target } from '../phases/target.js'
 import { phase } from '../report/report.js'
@@ -10,6 +11,7 @@ import {
   label,
   recordOf,
   sameRecord,
+  stickyRecordProblem,
   unfinishedDeployment,
   type VersionRecord
 } from '../model/versions.js'
@@ -27,10 +29,14 @@ export async function readSides(ctx: RunContext, missingAdvice: string): Promise
     const t = await resolveTarget(ctx)
     if (!t.slot)
       throw new Error(`Slot '${s.slot}' of app '${t.app.name}' does not exist. ${missingAdvice}`)
-    const [slotSettings, targetSettings] = await Promise.all([
+    const [slotSettings, targetSettings, sticky] = await Promise.all([
       readSettings(ctx, t, s.slot),
-      readSettings(ctx, t, s.targetSlot)
+      readSettings(ctx, t, s.targetSlot),
+      once(ctx, readKey.sticky, () => readStickyNames(t.app, armOptions(ctx)))
     ])
+    // Before any write: a swap would move the content but not the record that proves it.
+    const stickyRecord = stickyRecordProblem(sticky.appSettings)
+    if (stickyRecord) throw new Error(stickyRecord)
     const unfinished = unfinishedDeployment(slotSettings)
     if (unfinished) {
       // Refused before any write: the slot's files are whatever a failed, cancelled or timed-out

@@ -13,6 +13,19 @@ export const DEPLOYED_AT_SETTING = 'STAGED_SWAP_DEPLOYED_AT'
  */
 export const DEPLOYING_SETTING = 'STAGED_SWAP_DEPLOYING'
 
+/**
+ * Why the record cannot prove a swap when one of its settings is sticky (a deployment slot
+ * setting stays with its slot while the content swaps), or undefined when none is.
+ */
+export function stickyRecordProblem(stickyAppSettings: ReadonlySet<string>): string | undefined {
+  const name = [VERSION_SETTING, DEPLOYED_AT_SETTING, DEPLOYING_SETTING].find(n =>
+    stickyAppSettings.has(n)
+  )
+  return name
+    ? `App setting ${name} is a deployment slot setting (sticky), so the version would not travel with the content; untick "Deployment slot setting" for it.`
+    : undefined
+}
+
 export interface VersionRecord {
   version?: string
   deployedAt?: string
