@@ -5,6 +5,14 @@ import { serves, shopApp, SMOKE } from '../test/apps.js'
 import { site, zipFile } from '../test/packages.js'
 import { errors, runAction } from '../test/run-action.js'
 
+/** What an earlier `swap: false` run leaves in staging: v2 recorded, staging's own settings. */
+const STAGED_V2 = {
+  STAGED_SWAP_VERSION: 'v2',
+  STAGED_SWAP_DEPLOYED_AT: '2026-11-20T10:00:00.000Z',
+  DB: 'staging-db',
+  FEATURE: 'on'
+}
+
 let emu: Emulator
 beforeAll(async () => {
   emu = await startEmulator()
@@ -99,14 +107,7 @@ describe('command: swap', () => {
     // records v1, which is what proves or disproves a swap.
     const record = ['STAGED_SWAP_VERSION', 'STAGED_SWAP_DEPLOYED_AT']
     const app = shopApp(emu, {
-      slotSettings: {
-        staging: {
-          STAGED_SWAP_VERSION: 'v2',
-          STAGED_SWAP_DEPLOYED_AT: '2026-11-20T10:00:00.000Z',
-          DB: 'staging-db',
-          FEATURE: 'on'
-        }
-      },
+      slotSettings: { staging: { ...STAGED_V2 } },
       slotContent: { staging: site('v2') }
     })
     const names = emu.state.sites.get(app)!.slotConfigNames
@@ -140,14 +141,7 @@ describe('command: swap', () => {
   it('re-checks the slot and does not swap when it no longer passes smoke', async () => {
     const app = shopApp(emu, {
       // No settings drift, so that the smoke re-check is what stops the swap.
-      slotSettings: {
-        staging: {
-          STAGED_SWAP_VERSION: 'v2',
-          STAGED_SWAP_DEPLOYED_AT: '2026-11-20T10:00:00.000Z',
-          DB: 'staging-db',
-          FEATURE: 'on'
-        }
-      },
+      slotSettings: { staging: { ...STAGED_V2 } },
       slotContent: {
         staging: site('v2', { 'routes.json': JSON.stringify({ '/health': { status: 503 } }) })
       }
