@@ -218,16 +218,11 @@ async function promoteSteps(
   // 5. The swap, on a rescue bound; production smoke starts alongside the read that proves it.
   const rescue = rescueBound(ctx)
   const early = earlySmoke(ctx, t.target.hostName)
-  await swapStep(
-    ctx,
-    t,
-    incoming,
-    outgoing,
-    rescue,
-    checked.warmup,
+  await swapStep(ctx, t, incoming, outgoing, rescue, {
+    warmup: checked.warmup,
     lockChecked,
-    early.start
-  ).catch((error: unknown) => {
+    onCompleted: early.start
+  }).catch((error: unknown) => {
     early.stop()
     throw error
   })
@@ -395,10 +390,15 @@ async function swapStep(
   incoming: VersionRecord,
   outgoing: VersionRecord,
   rescue: Rescue,
-  warmup: WarmupCheck | undefined,
-  lockChecked?: Promise<void>,
-  onCompleted?: () => void
+  options: {
+    warmup?: WarmupCheck
+    /** The lock check already made alongside the swap plan (earlyLockCheck). */
+    lockChecked?: Promise<void>
+    /** ARM reports the swap complete (earlySmoke starts). */
+    onCompleted?: () => void
+  }
 ): Promise<void> {
+  const { warmup, lockChecked, onCompleted } = options
   const { settings: s, report } = ctx
   const spec = {
     name: `Swap ${s.slot} → ${s.targetSlot}`,
