@@ -108,6 +108,38 @@ describe('swap plan and settings-drift gate', () => {
     noValues(run.stdout + run.summary)
   })
 
+  it('sees a setting added to production while the package uploads, and refuses the swap', async () => {
+    // The check before the lock passes; then someone adds a setting in the portal mid-run. The
+    // gate's reads after the deployment (alongside the record's write) must see it.
+    const app = shopApp(emu)
+    let added = false
+    emu.fault({
+      service: 'kudu',
+      path: '/api/publish',
+      kind: { delayMs: 50 },
+      when: () => {
+        if (!added) {
+          added = true
+          emu.state.sites.get(app)!.slots.get('production')!.appSettings.ADDED_MID_RUN = 'on'
+        }
+        return true
+      }
+    })
+    const run = await runAction(emu, {
+      'app-name': app,
+      package: await zipFile(site('v2')),
+      version: 'v2',
+      ...SMOKE
+    })
+    expect(added).toBe(true)
+    expect(run.code).toBe(1)
+    expect(run.outputs).toMatchObject({ result: 'failed', swapped: 'false' })
+    expect(errors(run)[0]).toMatch(/ADDED_MID_RUN would disappear from production/)
+    expect(swaps(app)).toEqual([])
+    expect(await serves(emu, app, 'production')).toBe('v1')
+    expect(await serves(emu, app, 'staging')).toBe('v2')
+  })
+
   it('swaps when the drift is allow-listed, and the settings really move as planned', async () => {
     const app = driftingApp()
     const run = await runAction(emu, {

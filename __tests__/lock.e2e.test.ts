@@ -152,4 +152,33 @@ describe('run lock', () => {
     expect(firstTagWrite).toBeLessThan(swap)
     expect(production(app).tags[LOCK]).toBeUndefined()
   })
+
+  it('a lock taken away while the slot is smoked stops the run before the swap', async () => {
+    const app = shopApp(emu)
+    const rival = `octo/other run 5.1 #late until ${new Date(Date.now() + 600_000).toISOString()}`
+    let taken = false
+    // The staging smoke answers 400 ms late; 200 ms in, someone removes this run's tag and a rival
+    // claims the lock: after the lock's read that went out alongside the smoke, before the swap.
+    emu.fault({
+      service: 'site',
+      path: '/health',
+      kind: { delayMs: 400 },
+      when: () => {
+        if (!taken) {
+          taken = true
+          setTimeout(() => (production(app).tags = { [LOCK]: rival }), 200)
+        }
+        return true
+      }
+    })
+    const since = emu.requests.length
+    const run = await runAction(emu, await deployInputs(app, 'v2'))
+    expect(run.code).toBe(1)
+    expect(errors(run)).toHaveLength(1)
+    expect(errors(run)[0]).toMatch(/lost its lock on the app \(now: octo\/other run 5\.1/)
+    expect(appWrites(app, since)).not.toContain('swap')
+    expect(await serves(emu, app, 'production')).toBe('v1')
+    // Never someone else's: the rival's lock stays.
+    expect(production(app).tags[LOCK]).toBe(rival)
+  })
 })

@@ -8,7 +8,13 @@ import {
   writeAppSettings
 } from '../azure/arm.js'
 import { armOptions, type RunContext } from '../phases/context.js'
-import { promote, slotSmokeStep } from '../phases/promote.js'
+import {
+  promote,
+  slotSmokeStep,
+  startSwapReads,
+  startWebConfigRead,
+  type SwapReads
+} from '../phases/promote.js'
 import { resolveTarget } from '../phases/target.js'
 import { deploymentLog, KUDU_SUCCESS, publish, waitForDeployment } from '../azure/kudu.js'
 import { phase, skipPhase } from '../report/report.js'
@@ -210,6 +216,9 @@ export async function deploy(ctx: RunContext): Promise<void> {
     return
   }
 
+  // The content is final: web.config (the swap's warm-up pages) is read alongside the runtime
+  // check, before the record's settings write restarts the slot (and its Kudu).
+  const webConfig = s.swap ? startWebConfigRead(ctx, t) : undefined
   const runtime = await runtimeCheckPhase(ctx, t.app, report.deploymentId)
   if (!runtime.ok) {
     report.result = 'failed'
@@ -225,6 +234,7 @@ export async function deploy(ctx: RunContext): Promise<void> {
     name: `Record ${version} in ${s.slot}`,
     plan: `Once the deployment succeeded (and its runtime started, where App Service reports it): set ${VERSION_SETTING}=${s.version} and ${DEPLOYED_AT_SETTING} on '${s.slot}', remove ${DEPLOYING_SETTING} (restarts the slot)`
   }
+  let swapReads: SwapReads | undefined
   await step(ctx, record, undefined, () =>
     phase(report, record.name, async handle => {
       // Read again where something else may have written them since the marker: the trigger
@@ -234,7 +244,17 @@ export async function deploy(ctx: RunContext): Promise<void> {
         marked && !functionApp && s.package
           ? marked
           : await readAppSettings(t.app, s.slot, armOptions(ctx))
-      await writeAppSettings(t.app, s.slot, withRecord(current, incoming), armOptions(ctx))
+      const written = writeAppSettings(
+        t.app,
+        s.slot,
+        withRecord(current, incoming),
+        armOptions(ctx)
+      )
+      // The swap's other checks read alongside this write, which answers the slot's settings;
+      // unless a Function app's trigger switches write those once more below.
+      if (s.swap && !(functionApp && s.disableStagingTriggers))
+        swapReads = startSwapReads(ctx, t, { slotSettings: written, webConfig })
+      await written
       handle.note(`${VERSION_SETTING}=${version}; ${DEPLOYING_SETTING} removed`)
     })
   ).catch(stillMarked)
@@ -242,6 +262,8 @@ export async function deploy(ctx: RunContext): Promise<void> {
   // Again, for functions the new code adds (one plan line covers both).
   if (!s.dryRun) await triggers()
 
+  // Else alongside the slot's smoke: content and settings are final here.
+  if (s.swap) swapReads ??= startSwapReads(ctx, t, { webConfig })
   const slotSmoke = await slotSmokeStep(ctx, t, `Smoke ${s.slot}`)
   if (!slotSmoke) {
     report.result = 'smoke-failed'
@@ -260,6 +282,6 @@ export async function deploy(ctx: RunContext): Promise<void> {
     )
     return
   }
-  await promote(ctx, t, incoming, outgoing)
+  await promote(ctx, t, incoming, outgoing, swapReads)
   if (s.sitecontainers && !s.dryRun) await checkSwappedSet(ctx, t.app)
 }

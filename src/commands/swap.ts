@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { armOptions, type RunContext } from '../phases/context.js'
 import { once, readKey, readSettings } from '../phases/reads.js'
 import { readStickyNames } from '../azure/arm.js'
-import { promote, slotSmokeStep } from '../phases/promote.js'
+import { promote, slotSmokeStep, startSwapReads } from '../phases/promote.js'
 import { resolveTarget, type Target } from '../phases/target.js'
 import { phase } from '../report/report.js'
 import {
@@ -81,6 +81,8 @@ export async function swapCommand(ctx: RunContext): Promise<void> {
   }
   report.newVersion = inSlot.version
   // A dry run walks the same steps: the settings gate in promote refuses before any write.
+  // The swap's checks read alongside the slot's smoke (none depends on it).
+  const swapReads = startSwapReads(ctx, t)
   const healthy = await slotSmokeStep(ctx, t, `Smoke ${s.slot}`)
   if (!healthy) {
     report.result = 'smoke-failed'
@@ -88,5 +90,5 @@ export async function swapCommand(ctx: RunContext): Promise<void> {
     return
   }
   if (!s.dryRun) core.info(`Promoting ${label(inSlot)} from ${s.slot} to ${s.targetSlot}.`)
-  await promote(ctx, t, inSlot, inTarget)
+  await promote(ctx, t, inSlot, inTarget, swapReads)
 }

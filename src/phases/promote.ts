@@ -32,7 +32,7 @@ import {
   type SwapOperation
 } from '../model/state-helper.js'
 import { label, recordOf, sameRecord, type VersionRecord } from '../model/versions.js'
-import { swapPlanPhase } from './swap-plan.js'
+import { readPlanSides, swapPlanPhase, type SwapSides } from './swap-plan.js'
 import { formatDuration } from '../settings/duration.js'
 import { readWebConfig, warmupPhase } from './warmup.js'
 import { canaryPlan, runCanary } from './canary.js'
@@ -171,21 +171,76 @@ export async function slotSmokeStep(ctx: RunContext, t: Target, name: string): P
   })
 }
 
+/** The reads of the checks before a swap, started ahead of them (startSwapReads). */
+export interface SwapReads {
+  /** Both sides' settings and the sticky names, read afresh (the swap plan's). */
+  sides: Promise<SwapSides>
+  webConfig?: Promise<string | undefined>
+  /** The lock's check, where only reads lie between it and the swap (earlyLockCheck). */
+  lockChecked?: Promise<void>
+}
+
+/**
+ * Starts the reads the checks before a swap make: the swap plan's settings, web.config (warm-up
+ * pages) and the lock. A caller starts them once the slot's content is final, alongside the slot's
+ * smoke (which waits seconds for a restarted slot) or its last settings write: none depends on the
+ * smoke. `started`: what the caller already has under way, the answer of that write (the slot's
+ * settings) and web.config. Undefined in a dry run: its plan shares the run's first reads and it
+ * checks no lock.
+ */
+export function startSwapReads(
+  ctx: RunContext,
+  t: Target,
+  started: {
+    slotSettings?: Promise<Record<string, string> | undefined>
+    webConfig?: Promise<string | undefined>
+  } = {}
+): SwapReads | undefined {
+  if (ctx.settings.dryRun) return undefined
+  const reads: SwapReads = {
+    sides: readPlanSides(ctx, t.app, Boolean(t.slot), {
+      afresh: true,
+      slotSettings: started.slotSettings
+    }),
+    webConfig: started.webConfig ?? startWebConfigRead(ctx, t),
+    lockChecked: earlyLockCheck(ctx)
+  }
+  // Each is awaited by its phase; one the run does not reach (a failed smoke) is dropped.
+  for (const read of [reads.sides, reads.lockChecked]) read?.catch(() => undefined)
+  return reads
+}
+
+/**
+ * web.config of the slot (its warm-up pages), once its content is final. Never rejects but on a
+ * cancel, and then the warm-up check reports it.
+ */
+export function startWebConfigRead(
+  ctx: RunContext,
+  t: Target
+): Promise<string | undefined> | undefined {
+  if (ctx.settings.dryRun || !t.slot) return undefined
+  const read = readWebConfig(ctx.kudu, t.slot.scmHostName, ctx.signal)
+  read.catch(() => undefined)
+  return read
+}
+
 /**
  * Swap the slot into the target, smoke the target, swap back when it fails; then check the
  * rollback target and tear down. `incoming` is in the slot now, `outgoing` in the target. A dry
- * run walks the same steps: the reads run, every change is only planned.
+ * run walks the same steps: the reads run, every change is only planned. `reads`: the checks'
+ * reads, when the caller started them alongside the slot's smoke; else they start here.
  */
 export async function promote(
   ctx: RunContext,
   t: Target,
   incoming: VersionRecord,
-  outgoing: VersionRecord
+  outgoing: VersionRecord,
+  reads: SwapReads | undefined = startSwapReads(ctx, t)
 ): Promise<void> {
   const { settings: s, report } = ctx
   if (!t.slot && !s.dryRun) throw new Error(`slot '${s.slot}' is missing`)
   report.newVersion = incoming.version
-  const outcome = await promoteSteps(ctx, t, incoming, outgoing)
+  const outcome = await promoteSteps(ctx, t, incoming, outgoing, reads)
   report.result = outcome.result
   if (outcome.message !== undefined) report.message = outcome.message
 }
@@ -195,16 +250,12 @@ async function promoteSteps(
   ctx: RunContext,
   t: Target,
   incoming: VersionRecord,
-  outgoing: VersionRecord
+  outgoing: VersionRecord,
+  reads: SwapReads | undefined
 ): Promise<Outcome> {
   const s = ctx.settings
-  // The lock's check before the swap, alongside the swap plan's reads when only reads lie between
-  // them (no preview, no canary): it guards against a lock that expired or was taken away, which
-  // the seconds of the checks in between do not change, and saves its round trip.
-  const lockChecked = earlyLockCheck(ctx)
-  lockChecked?.catch(() => undefined)
   // 1. Before any change to the target: what the swap does to settings, whether its warm-up works.
-  const checked = await checkBeforeSwap(ctx, t)
+  const checked = await checkBeforeSwap(ctx, t, reads)
   if (checked.refused) return { result: 'failed', message: checked.refused }
   // 2. Swap preview: the slot with the target's sticky settings.
   const preview = await previewStep(ctx, t, incoming, outgoing)
@@ -220,7 +271,7 @@ async function promoteSteps(
   const early = earlySmoke(ctx, t.target.hostName)
   await swapStep(ctx, t, incoming, outgoing, rescue, {
     warmup: checked.warmup,
-    lockChecked,
+    lockChecked: checked.lockChecked,
     onCompleted: early.start
   }).catch((error: unknown) => {
     early.stop()
@@ -265,7 +316,11 @@ function earlySmoke(
   }
 }
 
-/** The lock check before the swap, started now where only reads come before the swap. */
+/**
+ * The lock's check before the swap, started with the checks' reads when only reads lie between it
+ * and the swap (no preview, no canary: they write first, and swapStep checks after them): it guards
+ * against a lock that expired or was taken away, which seconds of reads do not change.
+ */
 function earlyLockCheck(ctx: RunContext): Promise<void> | undefined {
   const s = ctx.settings
   const canary = s.canary.length > 0 && s.command !== 'rollback'
@@ -275,22 +330,24 @@ function earlyLockCheck(ctx: RunContext): Promise<void> | undefined {
 
 async function checkBeforeSwap(
   ctx: RunContext,
-  t: Target
-): Promise<{ refused?: string; warmup?: WarmupCheck }> {
-  // web.config (warm-up pages) does not depend on the swap plan: read alongside it (never rejects
-  // but on a cancel, and then the warm-up check reports it).
-  const webConfig =
-    !ctx.settings.dryRun && t.slot
-      ? readWebConfig(ctx.kudu, t.slot.scmHostName, ctx.signal)
-      : undefined
-  webConfig?.catch(() => undefined)
-  const { refused, sides } = await swapPlanPhase(ctx, t.app, Boolean(t.slot))
+  t: Target,
+  reads: SwapReads | undefined
+): Promise<{ refused?: string; warmup?: WarmupCheck; lockChecked?: Promise<void> }> {
+  const { refused, sides } = await swapPlanPhase(ctx, t.app, Boolean(t.slot), reads?.sides)
   // A dry run (and the check before the lock) fails here, before any write.
   if (refused && ctx.settings.dryRun) throw new Error(refused)
   if (refused) return { refused }
-  const warmup = await warmupPhase(ctx, t.slot, sides, webConfig)
+  // Started alongside a smoke, the lock's check may be seconds old by now: read again (alongside
+  // the warm-up probes) when it is older than a read + write, as before any first write (lock.ts).
+  const lock = ctx.lock
+  const lockChecked =
+    reads?.lockChecked && lock
+      ? reads.lockChecked.then(() => assertLockHeld(ctx.arm, lock, ctx.signal))
+      : undefined
+  lockChecked?.catch(() => undefined)
+  const warmup = await warmupPhase(ctx, t.slot, sides, reads?.webConfig)
   await gatePreflightPhase(ctx, t)
-  return { warmup }
+  return { warmup, lockChecked }
 }
 
 async function previewStep(
@@ -392,7 +449,7 @@ async function swapStep(
   rescue: Rescue,
   options: {
     warmup?: WarmupCheck
-    /** The lock check already made alongside the swap plan (earlyLockCheck). */
+    /** The lock check already made alongside the checks before the swap (earlyLockCheck). */
     lockChecked?: Promise<void>
     /** ARM reports the swap complete (earlySmoke starts). */
     onCompleted?: () => void

@@ -123,9 +123,8 @@ export interface SwapSides {
   sticky: StickyNames
 }
 
-/** How a read is made: directly, or through the run's shared reads (reads.ts). */
+/** How a read is made: through the run's shared reads (reads.ts). */
 type Reader = <T>(key: string, read: () => Promise<T>) => Promise<T>
-const direct: Reader = (_key, read) => read()
 
 async function readSide(
   app: AppRef,
@@ -140,23 +139,37 @@ async function readSide(
   return { appSettings, connectionStrings }
 }
 
-/** Reads both slots (a missing slot counts as created from the target), computes and logs the plan. */
-export async function readSwapPlan(
+/**
+ * Both slots' settings and the sticky names, through the run's shared reads (a missing slot counts
+ * as created from the target). `afresh` forgets what the run read before: a change since its first
+ * reads (its own deploy, someone in the portal) is what the gate is for. `slotSettings` stands for
+ * the read of the slot's app settings (ARM answers a settings write with the whole dictionary).
+ */
+export async function readPlanSides(
+  ctx: RunContext,
   app: AppRef,
-  names: { slot: string; targetSlot: string; slotExists: boolean },
-  allow: string[],
-  options: CallOptions,
-  via: Reader = direct
-): Promise<{ plan: SwapPlan; sides: SwapSides }> {
+  slotExists: boolean,
+  options: {
+    afresh: boolean
+    /** The slot's app settings as the answer of a write the caller just sent will show them. */
+    slotSettings?: Promise<Record<string, string> | undefined>
+  }
+): Promise<SwapSides> {
+  const s = ctx.settings
+  if (options.afresh) forget(ctx, ...swapPlanKeys(s.slot, s.targetSlot))
+  const call = armOptions(ctx)
+  const via: Reader = (key, read) => once(ctx, key, read)
+  const written = options.slotSettings
+  if (written)
+    void via(readKey.settings(s.slot), () =>
+      written.then(settings => settings ?? readAppSettings(app, s.slot, call))
+    )
   const [target, sticky, read] = await Promise.all([
-    readSide(app, names.targetSlot, options, via),
-    via(readKey.sticky, () => readStickyNames(app, options)),
-    names.slotExists ? readSide(app, names.slot, options, via) : undefined
+    readSide(app, s.targetSlot, call, via),
+    via(readKey.sticky, () => readStickyNames(app, call)),
+    slotExists ? readSide(app, s.slot, call, via) : undefined
   ])
-  const slot = read ?? clonedSide(target, sticky)
-  const plan = computeSwapPlan(names, slot, target, sticky, allow)
-  for (const line of describePlan(plan)) core.info(line)
-  return { plan, sides: { slot, target, sticky } }
+  return { slot: read ?? clonedSide(target, sticky), target, sticky }
 }
 
 export function describePlan(plan: SwapPlan): string[] {
@@ -195,7 +208,8 @@ export function driftMessage(plan: SwapPlan): string | undefined {
 export async function swapPlanPhase(
   ctx: RunContext,
   app: AppRef,
-  slotExists: boolean
+  slotExists: boolean,
+  afresh?: Promise<SwapSides>
 ): Promise<{ refused?: string; sides: SwapSides }> {
   const { settings: s, report } = ctx
   const name = 'Check swap settings plan'
@@ -209,16 +223,17 @@ export async function swapPlanPhase(
           : `Check the settings the swap changes in ${s.targetSlot} (swap plan below); refuse the swap when one would disappear or a secret-looking one would change${s.allowSettingsDrift.length ? ` (allowed: ${s.allowSettingsDrift.join(', ')})` : ''}`
     })
   return phase(report, name, async handle => {
-    // Right before a real swap both sides are read afresh: a change since the run's first reads
-    // (its own deploy, someone in the portal) is what this gate is for. A dry run's plan shares them.
-    if (!s.dryRun) forget(ctx, ...swapPlanKeys(s.slot, s.targetSlot))
-    const { plan, sides } = await readSwapPlan(
-      app,
-      { slot: s.slot, targetSlot: s.targetSlot, slotExists },
-      s.allowSettingsDrift,
-      armOptions(ctx),
-      (key, read) => once(ctx, key, read)
+    // A real swap's plan comes from both sides read afresh right before it, or alongside the
+    // slot's smoke (`afresh`: promote's startSwapReads); a dry run's shares the run's reads.
+    const sides = await (afresh ?? readPlanSides(ctx, app, slotExists, { afresh: !s.dryRun }))
+    const plan = computeSwapPlan(
+      { slot: s.slot, targetSlot: s.targetSlot },
+      sides.slot,
+      sides.target,
+      sides.sticky,
+      s.allowSettingsDrift
     )
+    for (const line of describePlan(plan)) core.info(line)
     report.swapPlan = plan
     const message = driftMessage(plan)
     const counts = (['changed', 'added', 'removed', 'stays'] as const)
