@@ -53,6 +53,19 @@ export function namedApp(ctx: Pick<RunContext, 'arm' | 'settings'>): AppRef | un
   return resourceGroup ? { arm: ctx.arm, resourceGroup, name: appName } : undefined
 }
 
+/**
+ * The production site's ARM id, as early as it can be known: at once when the inputs name the
+ * resource group, else once the site list found the app (resolveApp).
+ */
+export function appResourceId(ctx: RunContext, subscriptionId: string): Promise<string> {
+  const named = namedApp(ctx)
+  const id = (app: Pick<AppRef, 'resourceGroup' | 'name'>) =>
+    `/subscriptions/${subscriptionId}/resourceGroups/${app.resourceGroup}/providers/Microsoft.Web/sites/${app.name}`
+  return named
+    ? Promise.resolve(id(named))
+    : resolveApp(ctx).then(({ app, site }) => site.id ?? id(app))
+}
+
 /** The app found by name (the subscription's site list without a resource group), once per run. */
 export function resolveApp(ctx: RunContext): Promise<{ app: AppRef; site: Site }> {
   const { settings: s } = ctx

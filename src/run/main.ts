@@ -31,7 +31,7 @@ import { writeSummary } from '../report/summary.js'
 import { post } from './post.js'
 import { isPost, markMainStarted, saveApp, saveLock } from '../model/state-helper.js'
 import { swapCommand } from '../commands/swap.js'
-import { namedApp, resolveApp } from '../phases/target.js'
+import { appResourceId, resolveApp } from '../phases/target.js'
 import { forgetPrecheck, readTagsOnce, rereadSlot } from '../phases/reads.js'
 
 const COMMAND = { deploy, swap: swapCommand, rollback, cleanup } as const
@@ -116,12 +116,7 @@ async function execute(
       // nothing to do and takes no lock, so it reads the tag only when it needs it). It is the
       // run's shared read of the site's tags, which rollback's swap record reuses (reads.ts).
       // With resource-group the inputs name the site, so the read need not wait for its GET.
-      const named = namedApp(ctx)
-      const lockId = named
-        ? Promise.resolve(appResourceId(subscriptionId, named.resourceGroup, named.name))
-        : resolveApp(ctx).then(
-            ({ app, site }) => site.id ?? appResourceId(subscriptionId, app.resourceGroup, app.name)
-          )
+      const lockId = appResourceId(ctx, subscriptionId)
       const firstRead =
         settings.command === 'cleanup'
           ? undefined
@@ -200,10 +195,6 @@ async function execute(
       if (released !== undefined) saveLock(undefined)
     }
   }
-}
-
-function appResourceId(subscriptionId: string, resourceGroup: string, name: string): string {
-  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${name}`
 }
 
 /**
