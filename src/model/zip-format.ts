@@ -140,7 +140,12 @@ export function centralRecordSize(nameLength: number, f: CentralFields): number 
   return CENTRAL_FIXED + nameLength + UT_EXTRA + zip64ExtraSize(f)
 }
 
-export function writeCentralRecord(out: Buffer, at: number, name: Buffer, f: CentralFields): number {
+export function writeCentralRecord(
+  out: Buffer,
+  at: number,
+  name: Buffer,
+  f: CentralFields
+): number {
   const z = zip64Fields(f)
   const zip64Size = zip64ExtraSize(f)
   const version = zip64Size ? VERSION_ZIP64 : VERSION
