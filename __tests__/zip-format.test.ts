@@ -70,7 +70,7 @@ describe('zip-format', () => {
     ])
   })
 
-  it('marks a possibly 4 GiB entry zip64 in its local header, with 8-byte sizes in its descriptor', () => {
+  it('marks a possibly 4 GiB entry zip64 locally, with 8-byte sizes in its descriptor', () => {
     const b = encode(zip.localHeaderSize(name.length, true), b =>
       zip.writeLocalHeader(b, 0, name, { method: 8, dos: 1, zip64: true })
     )
@@ -173,7 +173,7 @@ describe('zip-format', () => {
     expect([b.readUInt32LE(12), b.readUInt32LE(16), b.readUInt16LE(20)]).toEqual([1000, 5000, 0])
   })
 
-  it('adds the zip64 end record and locator past 65,534 entries or 4 GiB (APPNOTE 4.3.14, 4.3.15)', () => {
+  it('adds the zip64 end record and locator past 65,534 entries or 4 GiB (4.3.14, 4.3.15)', () => {
     const d = { entries: 70_000, size: 7_000_000, offset: 5 * GiB }
     const b = encode(zip.endSize(d), b => zip.writeEnd(b, 0, d))
     expect(b.length).toBe(56 + 20 + 22)

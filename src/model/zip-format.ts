@@ -26,7 +26,7 @@ export const MAX16 = 0xffff
 
 const VERSION = 20 // 2.0: deflate, folders
 const VERSION_ZIP64 = 45 // 4.5: zip64
-/** Upper byte of "version made by": 3 = Unix, so that readers apply the mode in the external attributes. */
+/** "Version made by", upper byte: 3 = Unix, so readers apply the mode in the external attributes. */
 const UNIX = 3 << 8
 
 const LOCAL_FIXED = 30
@@ -104,7 +104,7 @@ export function descriptorSize(zip64: boolean): number {
   return zip64 ? 24 : 16
 }
 
-/** The data descriptor after an entry's data (flag bit 3), with its optional signature (as most writers). */
+/** The data descriptor after an entry's data (flag bit 3), with its optional signature. */
 export function writeDescriptor(
   out: Buffer,
   at: number,

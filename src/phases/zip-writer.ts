@@ -73,7 +73,7 @@ const ZIP64_FILE = 0xf0000000
 export class Listing {
   private names = Buffer.allocUnsafe(1 << 16)
   private nameBytes = 0
-  /** Per entry: end of its name in `names`, size (-1: an empty folder), mtime ms, mode (+ STORE). */
+  /** Per entry: end of its name in `names`, size (-1: empty folder), mtime ms, mode (+ STORE). */
   private meta = new Float64Array(4 << 10)
   /** The folder's real path: each entry's file is this joined with its name. */
   root = ''
@@ -191,9 +191,9 @@ class Blocks {
 }
 
 /**
- * The zip of the listing's entries, read from `listing.root`. Pull-driven: bytes are produced only while
- * the consumer wants more (push() says so), so backpressure holds end to end by construction;
- * an entry waits for the walk if the zip catches up with it. Errors (naming the file) destroy the
+ * The zip of the listing's entries, read from `listing.root`. Pull-driven: bytes are produced
+ * only while the consumer wants more (push() says so), so backpressure holds end to end by
+ * construction; an entry waits for the walk if the zip catches up with it. Errors (naming the file) destroy the
  * stream; a destroyed stream stops zipping and closes what it opened.
  */
 export function zipListing(listing: Listing, progress: ZipProgress): Readable {
@@ -212,12 +212,9 @@ export function zipListing(listing: Listing, progress: ZipProgress): Readable {
       if (running) wake()
       else {
         running = true
-        run().then(
-          () => wake(),
-          (error: unknown) => {
-            if (!stopped) output.destroy(error instanceof Error ? error : new Error(String(error)))
-          }
-        )
+        run().catch((error: unknown) => {
+          if (!stopped) output.destroy(error instanceof Error ? error : new Error(String(error)))
+        })
       }
     },
     destroy(error, done) {
@@ -283,7 +280,7 @@ export function zipListing(listing: Listing, progress: ZipProgress): Readable {
     central.wrote(zip.writeCentralRecord(buf, at, name, fields) - at)
   }
 
-  /** A file of at most CHUNK bytes: one synchronous read into the reused buffer, sizes known up front. */
+  /** A file of at most CHUNK bytes: one read into the reused buffer; sizes known up front. */
   function small(i: number, name: Buffer, full: string, size: number): void {
     const data = readSmall(full, listing, i, size, scratch)
     progress.readBytes += size
@@ -400,8 +397,9 @@ export function zipListing(listing: Listing, progress: ZipProgress): Readable {
         throw changedSize(label, size, total)
       }
       const compressedSize = offset - dataStart
+      // Not reached: ZIP64_FILE leaves deflate's worst-case growth as margin.
       if (!zip64 && compressedSize >= zip.MAX32)
-        throw new PackageFileError(label, 'it deflated to 4 GiB or more') // not reached: ZIP64_FILE's margin
+        throw new PackageFileError(label, 'it deflated to 4 GiB or more')
       room(zip.descriptorSize(zip64))
       wrote(zip.writeDescriptor(chunk, used, crc, compressedSize, size, zip64) - used)
       writeCentral(name, {
