@@ -487,7 +487,7 @@ export function zipListing(listing: Listing, progress: ZipProgress): Readable {
  * (all input taken, output not full, engine not failed); when anything is off, each buffer goes
  * through zlib.deflateRawSync instead: slower, same bytes.
  */
-class Deflater {
+export class Deflater {
   private engine = zlib.createDeflateRaw(DEFLATE)
   /** Larger than deflate's worst case for CHUNK bytes (stored blocks: +5 bytes per 16 kB). */
   private out = Buffer.allocUnsafe(CHUNK + 4096)
@@ -518,6 +518,9 @@ class Deflater {
     const handle = engine._handle
     const state = engine._writeState
     if (typeof handle?.writeSync !== 'function' || !(state instanceof Uint32Array)) return
+    // Sentinels: a writeSync that did not report back leaves "input left" non-zero.
+    state[0] = 0
+    state[1] = 0xffffffff
     try {
       handle.writeSync(zlib.constants.Z_FINISH, data, 0, data.length, this.out, 0, this.out.length)
     } catch {
