@@ -90,8 +90,7 @@ export async function bundleCost(work: string, variants: boolean): Promise<Depen
       '@azure/arm-appservice',
       '@actions/github',
       '@actions/exec',
-      '@actions/http-client',
-      'yazl'
+      '@actions/http-client'
     ]
     for (const dep of Object.keys(pkg.dependencies).filter(d => heavy.includes(d))) {
       const out = path.join(work, `ncc-without-${dep.replace('/', '+')}`)
