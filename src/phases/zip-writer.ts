@@ -3,6 +3,7 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import zlib from 'node:zlib'
 import * as zip from '../model/zip-format.js'
+import { GcPacer } from './gc-pacer.js'
 import type { ZipProgress } from '../model/zip-progress.js'
 
 /**
@@ -237,10 +238,12 @@ export function zipListing(listing: Listing, progress: ZipProgress): Readable {
   let chunk = Buffer.allocUnsafe(CHUNK)
   let used = 0
   let offset = 0
+  const gc = new GcPacer()
   const flush = (): void => {
     if (!used) return
     const full = used === chunk.length
     wanted = output.push(full ? chunk : chunk.subarray(0, used))
+    gc.produced(used)
     chunk = Buffer.allocUnsafe(CHUNK)
     used = 0
   }
