@@ -23,22 +23,19 @@ export class GcPacer {
     if (this.since < GC_EVERY_BYTES || this.pending) return
     this.since = 0
     this.pending = true
-    let started: Promise<unknown> | undefined
+    const done = (): void => {
+      this.pending = false
+    }
     // The API is marked experimental: its one-time ExperimentalWarning would read as a problem in
     // the user's log, and this use does not depend on what the measurement returns.
     const emitWarning = process.emitWarning
     process.emitWarning = () => undefined
     try {
-      started = vm.measureMemory({ mode: 'summary', execution: 'eager' })
+      vm.measureMemory({ mode: 'summary', execution: 'eager' }).then(done, done)
     } catch {
-      started = undefined
+      // No such API here: `pending` stays set, so it is not tried again.
     } finally {
       process.emitWarning = emitWarning
     }
-    if (!started) return
-    started.then(
-      () => (this.pending = false),
-      () => (this.pending = false)
-    )
   }
 }

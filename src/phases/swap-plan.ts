@@ -161,9 +161,10 @@ export async function readPlanSides(
   const via: Reader = (key, read) => once(ctx, key, read)
   const written = options.slotSettings
   if (written)
-    void via(readKey.settings(s.slot), () =>
+    // The slot's own read below awaits this same promise; the write's failure is reported there.
+    via(readKey.settings(s.slot), () =>
       written.then(settings => settings ?? readAppSettings(app, s.slot, call))
-    )
+    ).catch(() => undefined)
   const [target, sticky, read] = await Promise.all([
     readSide(app, s.targetSlot, call, via),
     via(readKey.sticky, () => readStickyNames(app, call)),
